@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh Debian/Ubuntu machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: demo test install system-deps serve stop clean
+
+## install: the OS packages (PostgreSQL, PostGIS, pgRouting, Chromium for the browser tests) and the venv
+install: system-deps $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## demo: start the embedded PostGIS, migrate, load the demo town, serve on http://$(HOST):$(PORT)
+demo: install
+	$(BIN)/gisapp db up
+	$(BIN)/gisapp db migrate
+	$(BIN)/gisapp demo
+	$(BIN)/gisapp serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite against a real PostGIS
+test: install
+	$(BIN)/python -m pytest
+
+## stop: stop the embedded PostGIS
+stop:
+	$(BIN)/gisapp db down
+
+## clean: stop the embedded PostGIS and delete its data and the venv
+clean:
+	-$(BIN)/gisapp db destroy --yes
+	rm -rf $(VENV)

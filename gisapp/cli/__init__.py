@@ -1,0 +1,18 @@
+"""The ``gisapp`` command: database, accounts, import/export, the demo town and the server."""
+from __future__ import annotations
+
+import click
+
+from gisapp.cli.data import demo_command, export_command, import_command
+from gisapp.cli.db import db
+from gisapp.cli.serve import serve
+from gisapp.cli.users import user
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Three-net (天网 · 地网 · 人网) map server for comprehensive governance centers."""
+
+
+for command in (db, user, import_command, export_command, demo_command, serve):
+    main.add_command(command)

@@ -1,0 +1,85 @@
+"""Configuration in one place: built-in defaults, then a TOML file, then environment variables.
+
+The file is ``gisapp.toml`` in the project folder, or the path in ``GISAPP_CONFIG``.
+Environment variables override single top-level keys: ``DATABASE_URL``, ``SECRET_KEY`` and
+``GISAPP_<KEY>`` for any other key (``GISAPP_VAR_DIR=/srv/gisapp``).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict = {
+    # None: the embedded cluster under var_dir; else any PostgreSQL >= 13 with PostGIS >= 3.1.
+    "database_url": None,
+    "var_dir": str(PROJECT_DIR / "var"),
+    # None: generated once and kept in var_dir/secret_key (never in the repository).
+    "secret_key": None,
+    # "auto": the UTM zone of the data's centre; or any CRS pyproj understands ("EPSG:4527").
+    "projected_crs": "auto",
+    # Patrol sight width on each side of a route, in metres, by mode (overridable per route).
+    "sight_width_m": {"foot": 25.0, "ebike": 35.0, "motorcycle": 40.0, "car": 50.0},
+    # Days from receipt to due date, by dispute grade.
+    "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
+    # Rectangle (lon/lat) that every stored geometry must lie in: China's extent.
+    "extent": {"min_lon": 73.4, "min_lat": 3.8, "max_lon": 135.1, "max_lat": 53.6},
+}
+
+_ENV_NAMES = {"database_url": "DATABASE_URL", "secret_key": "SECRET_KEY"}
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Return ``base`` updated recursively with ``override``."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_value(raw: str, default):
+    """Parse an environment string into the type of the default (JSON for dicts and numbers)."""
+    if isinstance(default, (dict, list, int, float, bool)):
+        return json.loads(raw)
+    return raw
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Return the effective settings: defaults, the TOML file, environment, then ``overrides``."""
+    settings = copy.deepcopy(DEFAULTS)
+    path = Path(os.environ.get("GISAPP_CONFIG", PROJECT_DIR / "gisapp.toml"))
+    if path.is_file():
+        with path.open("rb") as fh:
+            settings = _merge(settings, tomllib.load(fh))
+    for key, default in DEFAULTS.items():
+        name = _ENV_NAMES.get(key, f"GISAPP_{key.upper()}")
+        raw = os.environ.get(name) or (os.environ.get(f"GISAPP_{key.upper()}") if key in _ENV_NAMES else None)
+        if raw:
+            settings[key] = _env_value(raw, default)
+    return _merge(settings, overrides or {})
+
+
+def var_dir(settings: dict) -> Path:
+    """Return the project's state folder (embedded cluster, secret key), creating it."""
+    path = Path(settings["var_dir"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(settings: dict) -> str:
+    """Return the configured secret key, or the one generated and kept under var_dir."""
+    if settings.get("secret_key"):
+        return settings["secret_key"]
+    path = var_dir(settings) / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()

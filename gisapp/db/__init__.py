@@ -1,0 +1,31 @@
+"""Finding the database (embedded or DATABASE_URL) and the SQLAlchemy engine for it."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from gisapp.config import var_dir
+from gisapp.db.embedded import EmbeddedCluster
+
+
+def normalise_url(url: str) -> str:
+    """Make any PostgreSQL URL use the psycopg 3 driver (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_url(settings: dict) -> str:
+    """Return the configured DATABASE_URL, or start the embedded cluster and return its URL."""
+    if settings.get("database_url"):
+        return normalise_url(settings["database_url"])
+    return EmbeddedCluster(var_dir(settings)).up()
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """Return the (shared) engine for a URL."""
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

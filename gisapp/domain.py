@@ -1,0 +1,47 @@
+"""The domain's vocabularies: each value stored in English, with its label (Chinese first)."""
+from __future__ import annotations
+
+AREA_LEVELS = {"county": "县 county", "township": "乡镇 township", "village": "村/社区 village"}
+# Digits in the statistical division code, by level (GB/T 2260 + township + village).
+AREA_CODE_LENGTH = {"county": 6, "township": 9, "village": 12}
+
+PERSON_ROLES = {
+    "community_police": "社区民警 community police",
+    "auxiliary_police": "辅警 auxiliary police",
+    "coordinator": "协管员 coordinator",
+    "grid_worker": "网格员 grid worker",
+    "patroller": "巡防队员 patroller",
+}
+
+CAMERA_KINDS = {"bullet": "枪机 fixed bullet", "dome": "球机 PTZ dome", "panoramic": "全景 panoramic"}
+DEVICE_STATUSES = {"online": "在线 online", "offline": "离线 offline", "faulty": "故障 faulty",
+                   "planned": "规划 planned"}
+
+PATROL_MODES = {"foot": "步行 foot", "ebike": "电动车 e-bike", "motorcycle": "摩托车 motorcycle",
+                "car": "汽车 car"}
+
+DISPUTE_GRADES = {"ordinary": "一般 ordinary", "complex": "复杂 complex", "difficult": "疑难 difficult"}
+GRADE_COLOURS = {"ordinary": "#1f6fd1", "complex": "#f28c28", "difficult": "#d62728"}
+DISPUTE_STATUSES = {"received": "受理 received", "routed": "分流 routed", "handling": "办理 handling",
+                    "feedback": "反馈 feedback", "closed": "结单 closed"}
+DISPUTE_SOURCES = {"grid_worker": "网格员上报 grid worker", "reception": "接待大厅 reception hall",
+                   "hotline": "12345热线 hotline", "police": "公安 police", "other": "其他 other"}
+DISPUTE_CATEGORIES = {
+    "neighbours": "邻里纠纷 neighbours",
+    "family": "婚姻家庭 marriage and family",
+    "land": "土地宅基地 land and housing sites",
+    "labour": "劳资纠纷 labour and wages",
+    "contract": "合同债务 contracts and debts",
+    "enterprise": "企业经营 enterprise and trade",
+    "traffic": "交通事故 traffic",
+    "environment": "环境污染 environment",
+    "petition": "信访 petition",
+    "other": "其他 other",
+}
+
+ROAD_CLASSES = {"trunk": "国道 trunk", "primary": "省道 primary", "secondary": "县道 secondary",
+                "tertiary": "乡道 tertiary", "residential": "村道 village road",
+                "service": "巷道 lane", "track": "机耕路 track", "path": "小路 path"}
+
+USER_ROLES = {"center": "综治中心 center", "team_leader": "巡防队长 patrol team leader",
+              "planner": "规划 planner", "grid_worker": "网格员 grid worker", "viewer": "查看 viewer"}

@@ -1,0 +1,381 @@
+"""The three-net data model (SQLAlchemy + GeoAlchemy2). Storage is lon/lat, SRID 4326.
+
+The schema itself is created only by the Alembic migrations; these classes map it. Every CHECK,
+UNIQUE and FOREIGN KEY constraint has an explicit name and a human message in ``MESSAGES``, so a
+database refusal can be reported as "field: problem" (see ``gisapp.db.errors``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (ARRAY, Boolean, CheckConstraint, Column, Date, DateTime, Float,
+                        ForeignKey, Integer, SmallInteger, String, Table, Text, Time,
+                        UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from gisapp import domain
+
+SRID = 4326
+# China's extent in lon/lat: every stored geometry must lie inside it.
+CHINA_EXTENT = (73.4, 3.8, 135.1, 53.6)
+
+# constraint name -> (field, message). Filled by the helpers below as the tables are declared.
+MESSAGES: dict[str, tuple[str, str]] = {}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _in(values: dict) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def check(table: str, field: str, name: str, sql: str, message: str) -> CheckConstraint:
+    """A named CHECK constraint ``ck_<table>_<name>`` whose refusal reads ``field: message``."""
+    full = f"ck_{table}_{name}"
+    MESSAGES[full] = (field, message)
+    return CheckConstraint(sql, name=full)
+
+
+def enum_check(table: str, field: str, values: dict) -> CheckConstraint:
+    """CHECK that ``field`` is one of the vocabulary's values."""
+    return check(table, field, field, f"{field} IN ({_in(values)})",
+                 f"must be one of {', '.join(values)}")
+
+
+def geometry_checks(table: str, field: str = "geom") -> list[CheckConstraint]:
+    """CHECKs that a geometry is valid, not empty, and inside China's extent."""
+    x0, y0, x1, y1 = CHINA_EXTENT
+    return [
+        check(table, field, f"{field}_valid", f"ST_IsValid({field})",
+              "invalid geometry (self-intersection, unclosed ring or too few points)"),
+        check(table, field, f"{field}_not_empty", f"NOT ST_IsEmpty({field})", "empty geometry"),
+        check(table, field, f"{field}_in_china",
+              f"ST_CoveredBy({field}, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {SRID}))",
+              f"lies outside China (longitude {x0}–{x1}, latitude {y0}–{y1})"),
+    ]
+
+
+def nonblank(table: str, field: str, max_len: int) -> CheckConstraint:
+    """CHECK that a text field is not blank and at most ``max_len`` characters."""
+    return check(table, field, f"{field}_length",
+                 f"length(btrim({field})) BETWEEN 1 AND {max_len}",
+                 f"must not be empty and at most {max_len} characters")
+
+
+def code_check(table: str, field: str = "code") -> CheckConstraint:
+    return check(table, field, field, f"{field} ~ '^[0-9A-Za-z_.-]{{1,32}}$'",
+                 "must be 1–32 letters, digits, '_', '.' or '-'")
+
+
+def unique(table: str, field: str) -> UniqueConstraint:
+    name = f"uq_{table}_{field}"
+    MESSAGES[name] = (field, f"a {table.replace('_', ' ')} with this {field} already exists")
+    return UniqueConstraint(field, name=name)
+
+
+def fk(table: str, field: str, target: str, ondelete: str | None = None, **kw) -> ForeignKey:
+    name = f"fk_{table}_{field}"
+    MESSAGES[name] = (field, f"refers to a {target.split('.')[0].replace('_', ' ')} that does not exist"
+                             " (or one still referred to)")
+    return ForeignKey(target, name=name, ondelete=ondelete, **kw)
+
+
+def phone_check(table: str, field: str) -> CheckConstraint:
+    return check(table, field, field, f"{field} ~ '^[0-9+() -]{{5,20}}$'",
+                 "must be a phone number: 5–20 digits, spaces, '+', '-', '(' or ')'")
+
+
+def geometry_column(kind: str, nullable: bool = False):
+    return mapped_column(Geometry(kind, srid=SRID, spatial_index=False), nullable=nullable)
+
+
+class AdminArea(Base):
+    """County (县), township (乡镇/街道) or village (村/社区), with its statistical code."""
+    __tablename__ = "admin_area"
+    __table_args__ = (
+        unique("admin_area", "code"),
+        enum_check("admin_area", "level", domain.AREA_LEVELS),
+        check("admin_area", "code", "code",
+              "code ~ '^[0-9]+$' AND length(code) = CASE level WHEN 'county' THEN 6 "
+              "WHEN 'township' THEN 9 ELSE 12 END",
+              "must be the statistical division code: 6 digits for a county, 9 for a township, "
+              "12 for a village"),
+        nonblank("admin_area", "name", 100),
+        *geometry_checks("admin_area"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(fk("admin_area", "parent_id", "admin_area.id"))
+    geom = geometry_column("MULTIPOLYGON")
+
+    parent = relationship("AdminArea", remote_side=[id])
+
+
+class Grid(Base):
+    """A grid (网格) inside a village, with its population; grid workers via assignments."""
+    __tablename__ = "grid"
+    __table_args__ = (
+        unique("grid", "code"), code_check("grid"), nonblank("grid", "name", 100),
+        check("grid", "population", "population", "population >= 0", "must be 0 or more"),
+        *geometry_checks("grid"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    village_id: Mapped[int] = mapped_column(fk("grid", "village_id", "admin_area.id"))
+    population: Mapped[int | None] = mapped_column(Integer)
+    geom = geometry_column("MULTIPOLYGON")
+
+    village = relationship(AdminArea)
+
+
+class PatrolTeam(Base):
+    """A patrol team (巡防队) and its leader."""
+    __tablename__ = "patrol_team"
+    __table_args__ = (unique("patrol_team", "code"), code_check("patrol_team"),
+                      nonblank("patrol_team", "name", 100))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    leader_id: Mapped[int | None] = mapped_column(
+        fk("patrol_team", "leader_id", "person.id", ondelete="SET NULL", use_alter=True))
+
+
+person_assignment = Table(
+    "person_assignment", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, fk("person_assignment", "person_id", "person.id", "CASCADE"),
+           nullable=False),
+    Column("area_id", Integer, fk("person_assignment", "area_id", "admin_area.id", "CASCADE")),
+    Column("grid_id", Integer, fk("person_assignment", "grid_id", "grid.id", "CASCADE")),
+    check("person_assignment", "assignment", "one_target", "num_nonnulls(area_id, grid_id) = 1",
+          "an assignment names exactly one village or one grid"),
+)
+
+
+class Person(Base):
+    """Someone of the people net (人网): police, auxiliary, coordinator, grid worker, patroller."""
+    __tablename__ = "person"
+    __table_args__ = (
+        unique("person", "code"), code_check("person"), nonblank("person", "name", 100),
+        enum_check("person", "role", domain.PERSON_ROLES), phone_check("person", "phone"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(
+        fk("person", "team_id", "patrol_team.id", ondelete="SET NULL"))
+
+
+class Camera(Base):
+    """A sky-net (天网) camera: a point, its view (azimuth, field of view, range) and status."""
+    __tablename__ = "camera"
+    __table_args__ = (
+        unique("camera", "code"), code_check("camera"), nonblank("camera", "name", 200),
+        enum_check("camera", "kind", domain.CAMERA_KINDS),
+        enum_check("camera", "status", domain.DEVICE_STATUSES),
+        check("camera", "azimuth", "azimuth", "azimuth >= 0 AND azimuth < 360",
+              "must be between 0 and 360 degrees, clockwise from north"),
+        check("camera", "azimuth", "bullet_azimuth", "kind <> 'bullet' OR azimuth IS NOT NULL",
+              "is required for a fixed bullet camera"),
+        check("camera", "fov_deg", "fov_deg", "fov_deg >= 1 AND fov_deg <= 360",
+              "must be between 1 and 360 degrees"),
+        check("camera", "range_m", "range_m", "range_m > 0 AND range_m <= 3000",
+              "must be more than 0 and at most 3000 metres"),
+        check("camera", "height_m", "height_m", "height_m >= 0 AND height_m <= 300",
+              "must be between 0 and 300 metres"),
+        *geometry_checks("camera"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    azimuth: Mapped[float | None] = mapped_column(Float)
+    fov_deg: Mapped[float] = mapped_column(Float)
+    range_m: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    night_vision: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    installed_on: Mapped[dt.date | None] = mapped_column(Date)
+    height_m: Mapped[float | None] = mapped_column(Float)
+    geom = geometry_column("POINT")
+
+
+alarm_camera = Table(
+    "alarm_camera", Base.metadata,
+    Column("alarm_id", Integer, fk("alarm_camera", "alarm_id", "alarm_point.id", "CASCADE"),
+           primary_key=True),
+    Column("camera_id", Integer, fk("alarm_camera", "camera_id", "camera.id", "CASCADE"),
+           primary_key=True),
+)
+
+
+class AlarmPoint(Base):
+    """A ground-net (地网) one-button alarm in an enterprise, linked to cameras."""
+    __tablename__ = "alarm_point"
+    __table_args__ = (
+        unique("alarm_point", "code"), code_check("alarm_point"),
+        nonblank("alarm_point", "enterprise", 200),
+        enum_check("alarm_point", "status", domain.DEVICE_STATUSES),
+        check("alarm_point", "response_radius_m", "response_radius_m",
+              "response_radius_m > 0 AND response_radius_m <= 5000",
+              "must be more than 0 and at most 5000 metres"),
+        phone_check("alarm_point", "contact_phone"),
+        *geometry_checks("alarm_point"), *geometry_checks("alarm_point", "premises"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    enterprise: Mapped[str] = mapped_column(String(200))
+    response_radius_m: Mapped[float] = mapped_column(Float, server_default="200")
+    status: Mapped[str] = mapped_column(String(10))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    geom = geometry_column("POINT")
+    premises = geometry_column("MULTIPOLYGON", nullable=True)
+
+    cameras = relationship(Camera, secondary=alarm_camera)
+
+
+class PatrolRoute(Base):
+    """A people-net (人网) patrol route: a line walked or driven in time windows on weekdays."""
+    __tablename__ = "patrol_route"
+    __table_args__ = (
+        unique("patrol_route", "code"), code_check("patrol_route"),
+        nonblank("patrol_route", "name", 100),
+        enum_check("patrol_route", "mode", domain.PATROL_MODES),
+        check("patrol_route", "sight_width_m", "sight_width_m",
+              "sight_width_m > 0 AND sight_width_m <= 500",
+              "must be more than 0 and at most 500 metres"),
+        check("patrol_route", "weekdays", "weekdays",
+              "cardinality(weekdays) > 0 AND weekdays <@ ARRAY[1,2,3,4,5,6,7]::smallint[]",
+              "must be one or more of 1 (Monday) to 7 (Sunday)"),
+        *geometry_checks("patrol_route"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    team_id: Mapped[int] = mapped_column(fk("patrol_route", "team_id", "patrol_team.id"))
+    mode: Mapped[str] = mapped_column(String(12))
+    sight_width_m: Mapped[float | None] = mapped_column(Float)
+    weekdays: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), server_default="{1,2,3,4,5,6,7}")
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    geom = geometry_column("LINESTRING")
+
+    windows = relationship("PatrolWindow", cascade="all, delete-orphan", order_by="PatrolWindow.starts")
+
+
+class PatrolWindow(Base):
+    """A daily time window of a route; ``ends`` before ``starts`` crosses midnight."""
+    __tablename__ = "patrol_window"
+    __table_args__ = (check("patrol_window", "time_windows", "not_empty", "starts <> ends",
+                            "a time window must not start and end at the same time"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(fk("patrol_window", "route_id", "patrol_route.id", "CASCADE"))
+    starts: Mapped[dt.time] = mapped_column(Time)
+    ends: Mapped[dt.time] = mapped_column(Time)
+
+
+class Dispute(Base):
+    """A dispute (矛盾纠纷): graded, followed through a closed loop; village and grid by location."""
+    __tablename__ = "dispute"
+    __table_args__ = (
+        unique("dispute", "code"), code_check("dispute"),
+        nonblank("dispute", "summary", 2000),
+        check("dispute", "category", "category", "category ~ '^[a-z_]{1,30}$'",
+              "must be a category name"),
+        check("dispute", "parties", "parties", "length(parties) <= 500",
+              "must be at most 500 characters"),
+        phone_check("dispute", "parties_phone"),
+        enum_check("dispute", "grade", domain.DISPUTE_GRADES),
+        enum_check("dispute", "status", domain.DISPUTE_STATUSES),
+        enum_check("dispute", "source", domain.DISPUTE_SOURCES),
+        check("dispute", "due_at", "due_after_received", "due_at >= received_at",
+              "must not be before received_at"),
+        check("dispute", "closed_at", "closed_at",
+              "(status = 'closed') = (closed_at IS NOT NULL) AND "
+              "(closed_at IS NULL OR closed_at >= received_at)",
+              "is required when, and only when, status is closed, and not before received_at"),
+        *geometry_checks("dispute"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(Text)
+    parties: Mapped[str | None] = mapped_column(Text)
+    parties_phone: Mapped[str | None] = mapped_column(String(20))
+    grade: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Filled by the database from the location (trigger dispute_assign_area).
+    village_id: Mapped[int | None] = mapped_column(
+        fk("dispute", "village_id", "admin_area.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(fk("dispute", "grid_id", "grid.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    geom = geometry_column("POINT")
+
+
+class Road(Base):
+    """A road segment, for routing and for the area of concern."""
+    __tablename__ = "road"
+    __table_args__ = (enum_check("road", "road_class", domain.ROAD_CLASSES),
+                      check("road", "name", "name", "length(name) <= 100",
+                            "must be at most 100 characters"),
+                      *geometry_checks("road"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    road_class: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str | None] = mapped_column(String(100))
+    geom = geometry_column("LINESTRING")
+
+
+user_grid = Table(
+    "user_grid", Base.metadata,
+    Column("user_id", Integer, fk("user_grid", "user_id", "app_user.id", "CASCADE"), primary_key=True),
+    Column("grid_id", Integer, fk("user_grid", "grid_id", "grid.id", "CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    """An account: a login, a password hash and a role (with a team or grids where it applies)."""
+    __tablename__ = "app_user"
+    __table_args__ = (
+        unique("app_user", "login"),
+        check("app_user", "login", "login", "login ~ '^[a-z0-9_.-]{2,64}$'",
+              "must be 2–64 lower-case letters, digits, '_', '.' or '-'"),
+        enum_check("app_user", "role", domain.USER_ROLES),
+        check("app_user", "team", "leader_team", "role <> 'team_leader' OR team_id IS NOT NULL",
+              "a team leader needs a team"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(12))
+    team_id: Mapped[int | None] = mapped_column(fk("app_user", "team_id", "patrol_team.id"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    team = relationship(PatrolTeam)
+    grids = relationship(Grid, secondary=user_grid)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    __tablename__ = "api_token"
+    __table_args__ = (unique("api_token", "token_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(fk("api_token", "user_id", "app_user.id", "CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user = relationship(User)
