@@ -14,6 +14,11 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or database_url(load_settings())
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave out tables we do not model (PostGIS's spatial_ref_sys, pgRouting's, ...)."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
@@ -23,7 +28,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
