@@ -1,0 +1,1 @@
+"""The web views (blueprints) of the application."""
