@@ -1,0 +1,58 @@
+"""Exporting a layer to GeoJSON, GeoPackage or CSV, in the columns its import expects."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import text
+
+from gisapp.io.specs import SPECS
+
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
+
+
+def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates and times as ISO text, so every format carries them the same way."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            frame[column] = series.map(lambda v: None if pd.isna(v) else v.isoformat())
+        elif series.dtype == object and series.map(lambda v: hasattr(v, "isoformat")).any():
+            frame[column] = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    return frame
+
+
+def export_layer(engine, layer: str, path: str | Path) -> int:
+    """Write every row of ``layer`` to ``path`` (format from its extension); return the count.
+
+    Geometry is lon/lat (EPSG:4326). In CSV, points become longitude/latitude columns and other
+    geometries a ``wkt`` column; the file reads back with ``gisapp import``.
+    """
+    if layer not in SPECS:
+        raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(SPECS)}")
+    path = Path(path)
+    driver = FORMATS.get(path.suffix.lower())
+    if driver is None:
+        raise ValueError(f"{path.name}: unsupported format; use one of {', '.join(FORMATS)}")
+    spec = SPECS[layer]
+    with engine.connect() as conn:
+        if spec.geometry:
+            frame = gpd.read_postgis(text(spec.export_sql), conn, geom_col="geom", crs="EPSG:4326")
+        else:
+            frame = pd.read_sql(text(spec.export_sql), conn)
+    frame = _text_columns(frame)
+    if driver == "CSV" or not spec.geometry:
+        if spec.geometry == "point":
+            frame.insert(len(frame.columns) - 1, "longitude", frame.geometry.x.round(8))
+            frame.insert(len(frame.columns) - 1, "latitude", frame.geometry.y.round(8))
+            frame = pd.DataFrame(frame.drop(columns="geom"))
+        elif spec.geometry:
+            frame = pd.DataFrame(frame.assign(wkt=frame.geometry.to_wkt()).drop(columns="geom"))
+        if driver != "CSV":
+            raise ValueError(f"{layer} has no geometry: export it as .csv")
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        path.unlink(missing_ok=True)
+        frame.to_file(path, driver=driver, layer=layer if driver == "GPKG" else None, engine="pyogrio")
+    return len(frame)
