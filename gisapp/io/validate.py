@@ -27,7 +27,7 @@ CARDINALS = {"N": 0, "NNE": 22.5, "NE": 45, "ENE": 67.5, "E": 90, "ESE": 112.5, 
 TRUE = {"true", "t", "1", "yes", "y", "是", "有"}
 FALSE = {"false", "f", "0", "no", "n", "否", "无"}
 WINDOW = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
-OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 GEOMETRY_TYPES = {"point": ({0}, "a point"), "line": ({1, 5}, "a line"), "polygon": ({3, 6}, "a polygon")}
 REF_NAMES = {"areas": "administrative area", "villages": "village", "grids": "grid", "teams": "patrol team",
              "cameras": "camera"}
@@ -192,7 +192,8 @@ class Validator:
         return parsed
 
     def _wkt(self, f: Field, text: pd.Series) -> pd.Series:
-        geoms = pd.Series(shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore"), index=text.index)
+        geoms = pd.Series(shapely.from_wkt(text.astype(object).where(text.notna(), None).to_numpy(),
+                                           on_invalid="ignore"), index=text.index)
         self.fail(text.notna() & geoms.isna(), f.name, "not WKT")
         self._check_geometries(f.name, geoms[geoms.notna()], "polygon")
         return geoms.map(lambda g: None if g is None or pd.isna(g) else shapely.to_wkt(shapely.force_2d(g)))
