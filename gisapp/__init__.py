@@ -22,10 +22,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     from gisapp import auth, request_db
-    from gisapp.views import errors, home
+    from gisapp.views import errors, home, users_api
     request_db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(users_api.bp)
     return app

@@ -53,7 +53,7 @@ def geometry_checks(table: str, field: str = "geom") -> list[CheckConstraint]:
               "invalid geometry (self-intersection, unclosed ring or too few points)"),
         check(table, field, f"{field}_not_empty", f"NOT ST_IsEmpty({field})", "empty geometry"),
         check(table, field, f"{field}_in_china",
-              f"ST_CoveredBy({field}, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {SRID}))",
+              f"ST_IsEmpty({field}) OR ST_CoveredBy({field}, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {SRID}))",
               f"lies outside China (longitude {x0}–{x1}, latitude {y0}–{y1})"),
     ]
 
