@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from gisapp.config import load_settings
 from gisapp.db import database_url
@@ -19,6 +20,8 @@ def fail_cleanly(func):
             return func(*args, **kwargs)
         except (ClusterError, DatabaseSetupError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except OperationalError as exc:
+            raise click.ClickException(f"the database stopped answering: {str(exc.orig).strip()}") from exc
     return wrapper
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from gisapp.config import var_dir
 from gisapp.db.embedded import EmbeddedCluster
+from gisapp.db.server import ensure_extensions
 
 
 def normalise_url(url: str) -> str:
@@ -19,9 +20,16 @@ def normalise_url(url: str) -> str:
 
 
 def database_url(settings: dict) -> str:
-    """Return the configured DATABASE_URL, or start the embedded cluster and return its URL."""
+    """Return the URL of a database ready for the app: DATABASE_URL's, or the embedded one's.
+
+    DATABASE_URL's server is checked (reachable, PostgreSQL >= 13, PostGIS >= 3.1, extensions
+    created); the embedded cluster is created and started when needed. Raises
+    DatabaseSetupError or ClusterError with a message saying what is wrong.
+    """
     if settings.get("database_url"):
-        return normalise_url(settings["database_url"])
+        url = normalise_url(settings["database_url"])
+        ensure_extensions(url)
+        return url
     return EmbeddedCluster(var_dir(settings)).up()
 
 

@@ -52,9 +52,16 @@ def ensure_extensions(url: str) -> dict:
             raise DatabaseSetupError(
                 "this PostgreSQL server has no PostGIS: the 'postgis' extension is not available. "
                 "Install PostGIS 3.1 or newer on the server (Debian: postgresql-<major>-postgis-3)")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        if "pgrouting" in available:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
+        installed = {row[0] for row in conn.execute("SELECT extname FROM pg_extension")}
+        wanted = [name for name in ("postgis", "pgrouting") if name in available and name not in installed]
+        for name in wanted:
+            try:
+                conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(name)))
+            except psycopg.errors.InsufficientPrivilege as exc:
+                if name == "postgis":
+                    raise DatabaseSetupError(
+                        "PostGIS is not installed in this database and this user may not install it: "
+                        "ask the database's administrator to run CREATE EXTENSION postgis") from exc
         return server_versions(conn)
 
 

@@ -40,7 +40,7 @@ def _read_csv(path: Path, crs: str | None) -> gpd.GeoDataFrame:
             raise ReadError(f"column {wkt}: not WKT ({exc})") from exc
         frame = frame.drop(columns=[wkt])
     else:
-        geometry = None
+        geometry = [None] * len(frame)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs or "EPSG:4326")
 
 

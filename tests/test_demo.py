@@ -1,0 +1,55 @@
+"""gisapp demo: the township of the source material, loaded once."""
+from sqlalchemy import text
+
+COUNTS = {
+    "SELECT count(*) FROM admin_area WHERE level = 'village'": 14,
+    "SELECT count(*) FROM camera": 140,
+    "SELECT count(*) FROM alarm_point": 30,
+    "SELECT count(*) FROM patrol_team": 1,
+    "SELECT count(*) FROM person WHERE role = 'patroller'": 25,
+    "SELECT count(*) FROM person WHERE role = 'community_police'": 1,
+    "SELECT count(*) FROM person WHERE role = 'auxiliary_police'": 14,
+    "SELECT count(*) FROM person WHERE role = 'coordinator'": 3,
+    "SELECT count(*) FROM dispute": 200,
+    "SELECT count(DISTINCT grade) FROM dispute": 3,
+    "SELECT count(DISTINCT status) FROM dispute": 5,
+    "SELECT count(*) FROM dispute WHERE grid_id IS NULL": 0,
+    "SELECT count(*) FROM app_user": 5,
+    # one auxiliary officer per village
+    "SELECT count(DISTINCT pa.area_id) FROM person p JOIN person_assignment pa ON pa.person_id = p.id "
+    "WHERE p.role = 'auxiliary_police'": 14,
+    # the team has its leader
+    "SELECT count(*) FROM patrol_team WHERE leader_id IS NOT NULL": 1,
+}
+
+
+def test_demo_counts_and_idempotence(cli, engine):
+    first = cli("demo")
+    assert first.exit_code == 0, first.output
+    assert "demo town loaded" in first.output and "center-demo" in first.output
+    second = cli("demo")
+    assert second.exit_code == 0 and "already loaded" in second.output
+    with engine.connect() as conn:
+        for sql, expected in COUNTS.items():
+            assert conn.scalar(text(sql)) == expected, sql
+        grids = conn.scalar(text("SELECT count(*) FROM grid"))
+        assert 50 <= grids <= 62  # about four per village
+        offline = conn.scalar(text("SELECT count(*) FROM camera WHERE status <> 'online'"))
+        assert 5 <= offline <= 20  # a few offline, faulty or planned
+        no_night = conn.execute(text(
+            "SELECT a.name FROM admin_area a WHERE a.level = 'village' AND NOT EXISTS ("
+            " SELECT 1 FROM patrol_route r JOIN patrol_window w ON w.route_id = r.id"
+            " WHERE w.ends < w.starts AND ST_Intersects(r.geom, a.geom))")).scalars().all()
+        assert no_night == ["杨林村"]
+        bullets_off_road = conn.scalar(text(
+            "SELECT count(*) FROM camera c WHERE c.kind = 'bullet' AND NOT EXISTS ("
+            " SELECT 1 FROM road r WHERE ST_DWithin(r.geom::geography, c.geom::geography, 15))"))
+        assert bullets_off_road == 0  # bullets stand on the roads they face along
+        assert conn.scalar(text("SELECT count(*) FROM camera WHERE length(code) = 20")) == 140
+
+
+def test_demo_is_deterministic(engine, settings):
+    from gisapp.demo.town import TownBuilder
+    a, b = TownBuilder().layers(), TownBuilder().layers()
+    for name in a:
+        assert a[name].equals(b[name]), name

@@ -1,0 +1,81 @@
+"""The embedded PostGIS cluster, created from nothing in a temporary folder, through the CLI."""
+import socket
+
+import psycopg
+from click.testing import CliRunner
+
+from gisapp.cli import main
+from gisapp.config import load_settings
+from gisapp.db.embedded import EmbeddedCluster
+from gisapp.db.server import libpq_dsn
+from sqlalchemy.engine import make_url
+
+
+def test_cluster_from_nothing(tmp_path):
+    runner = CliRunner()
+    env = {"GISAPP_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": None, "GISAPP_DATABASE_URL": None}
+
+    def run(*args):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    cluster = EmbeddedCluster(tmp_path / "var")
+    try:
+        status = run("db", "status")
+        assert status.exit_code == 3 and "not created yet" in status.output
+        up = run("db", "up")
+        assert up.exit_code == 0 and "database ready: postgresql+psycopg://gisapp:***@127.0.0.1:" in up.output
+        assert run("db", "status").exit_code == 0
+        with psycopg.connect(libpq_dsn(cluster.url())) as conn:
+            extensions = dict(conn.execute("SELECT extname, extversion FROM pg_extension").fetchall())
+            listen = conn.execute("SHOW listen_addresses").fetchone()[0]
+        assert "postgis" in extensions and "pgrouting" in extensions
+        assert listen == "127.0.0.1"
+        assert run("db", "up").exit_code == 0  # twice is fine
+        migrated = run("db", "migrate")
+        assert migrated.exit_code == 0 and "schema at revision" in migrated.output
+        assert run("db", "down").exit_code == 0
+        stopped = run("db", "status")
+        assert stopped.exit_code == 3 and "stopped" in stopped.output
+    finally:
+        cluster.destroy()
+    assert not cluster.state_file.exists()
+
+
+def test_unreachable_database_url_gives_a_clear_error(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = CliRunner().invoke(main, ["db", "migrate"], env={
+        "DATABASE_URL": f"postgresql://nobody:secret@127.0.0.1:{port}/none", "GISAPP_VAR_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "cannot connect to postgresql+psycopg://nobody:***@127.0.0.1" in result.output
+    assert "secret" not in result.output
+
+
+def test_settings_come_from_file_then_environment(tmp_path, monkeypatch):
+    config = tmp_path / "gisapp.toml"
+    config.write_text('projected_crs = "EPSG:4547"\n[sight_width_m]\nfoot = 30.0\n')
+    monkeypatch.setenv("GISAPP_CONFIG", str(config))
+    monkeypatch.setenv("GISAPP_PROJECTED_CRS", "EPSG:32650")
+    settings = load_settings()
+    assert settings["sight_width_m"]["foot"] == 30.0 and settings["sight_width_m"]["car"] == 50.0
+    assert settings["projected_crs"] == "EPSG:32650"
+
+
+def test_database_without_postgis_gives_a_clear_error(server_url, tmp_path):
+    name = f"gisapp_nopostgis_{tmp_path.name[-8:].replace('-', '_')}"
+    admin = libpq_dsn(server_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS gisapp_limited")
+        conn.execute("CREATE ROLE gisapp_limited LOGIN PASSWORD 'limited-pass'")
+        conn.execute(f'CREATE DATABASE "{name}" OWNER gisapp_limited')
+    try:
+        url = make_url(server_url).set(username="gisapp_limited", password="limited-pass", database=name)
+        result = CliRunner().invoke(main, ["db", "migrate"], env={
+            "DATABASE_URL": url.render_as_string(hide_password=False), "GISAPP_VAR_DIR": str(tmp_path)})
+        assert result.exit_code == 1
+        assert "PostGIS is not installed in this database" in result.output
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute("DROP ROLE IF EXISTS gisapp_limited")
