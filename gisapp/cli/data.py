@@ -17,13 +17,13 @@ LAYERS = click.Choice(LOAD_ORDER)
 
 @click.command("import", epilog="Layers, in the order they depend on each other: " + ", ".join(LOAD_ORDER))
 @click.argument("layer", type=LAYERS)
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--crs", help="The file's CRS when it has none or a wrong one (EPSG:4490, EPSG:4547 ...).")
 @click.option("--skip-invalid", is_flag=True, help="Load the good rows; write the refused ones to --rejects.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where refused rows go (default FILE.rejected.csv).")
 @click.option("--columns", is_flag=True, help="List the columns LAYER expects and exit.")
 @fail_cleanly
-def import_command(layer: str, file: str, crs: str | None, skip_invalid: bool, rejects: str | None,
+def import_command(layer: str, file: str | None, crs: str | None, skip_invalid: bool, rejects: str | None,
                    columns: bool) -> None:
     """Import FILE (GeoJSON, GeoPackage, Shapefile or zipped Shapefile, CSV) into LAYER.
 
@@ -33,6 +33,8 @@ def import_command(layer: str, file: str, crs: str | None, skip_invalid: bool, r
     if columns:
         click.echo(describe(SPECS[layer]))
         return
+    if not file:
+        raise click.UsageError("Missing argument 'FILE'.")
     settings, url = settings_and_url()
     try:
         result = import_file(engine_for(url), layer, file, settings, crs=crs, skip_invalid=skip_invalid,
