@@ -27,11 +27,12 @@ DEFAULTS: dict = {
     "sight_width_m": {"foot": 25.0, "ebike": 35.0, "motorcycle": 40.0, "car": 50.0},
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
-    # Rectangle (lon/lat) that every stored geometry must lie in: China's extent.
-    "extent": {"min_lon": 73.4, "min_lat": 3.8, "max_lon": 135.1, "max_lat": 53.6},
+    # Time zone of times given without an offset (imports, forms).
+    "timezone": "Asia/Shanghai",
 }
 
-_ENV_NAMES = {"database_url": "DATABASE_URL", "secret_key": "SECRET_KEY"}
+# Environment variables read for a key, first found wins; every key also has GISAPP_<KEY>.
+_ENV_NAMES = {"database_url": ("DATABASE_URL",), "secret_key": ("SECRET_KEY",)}
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -60,8 +61,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         with path.open("rb") as fh:
             settings = _merge(settings, tomllib.load(fh))
     for key, default in DEFAULTS.items():
-        name = _ENV_NAMES.get(key, f"GISAPP_{key.upper()}")
-        raw = os.environ.get(name) or (os.environ.get(f"GISAPP_{key.upper()}") if key in _ENV_NAMES else None)
+        names = (*_ENV_NAMES.get(key, ()), f"GISAPP_{key.upper()}")
+        raw = next((os.environ[n] for n in names if os.environ.get(n)), None)
         if raw:
             settings[key] = _env_value(raw, default)
     return _merge(settings, overrides or {})

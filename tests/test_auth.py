@@ -1,9 +1,11 @@
 """Sign-in with the form, tokens for the API, and roles refused."""
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conftest import csrf_token, login
 from gisapp import accounts
+from gisapp.models import User
 
 
 @pytest.fixture
@@ -73,5 +75,5 @@ def test_user_add_cli(cli, engine):
     with Session(engine) as session:
         assert accounts.user_for_token(session, token).login == "ann"
         assert accounts.authenticate(session, "ann", "long-enough") is not None
-        stored = session.execute(accounts.select(accounts.User.password_hash)).scalar()
+        stored = session.scalar(select(User.password_hash).where(User.login == "ann"))
         assert "long-enough" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))

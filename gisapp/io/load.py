@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, text
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
@@ -199,7 +199,3 @@ def import_file(engine, layer: str, path: str | Path, settings: dict, *, crs: st
         _write_rejects(result.rejects_path, frame, checked.errors)
     return result
 
-
-def existing_rows(conn: Connection, layer: str) -> int:
-    """How many rows ``layer``'s table holds."""
-    return conn.scalar(select(func.count()).select_from(Base.metadata.tables[SPECS[layer].table]))

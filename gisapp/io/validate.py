@@ -128,7 +128,7 @@ class Validator:
         return parsed.dt.date.astype(object).where(parsed.notna(), None)
 
     def _datetime(self, f: Field, text: pd.Series) -> pd.Series:
-        tz = self.settings.get("timezone", "Asia/Shanghai")
+        tz = self.settings["timezone"]
         aware = text.str.contains(OFFSET, na=False)
         out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
         if aware.any():
