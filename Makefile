@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .PHONY: demo test install system-deps serve stop clean
 
-## install: the OS packages (PostgreSQL, PostGIS, pgRouting, Chromium for the browser tests) and the venv
+## install: the OS packages (PostgreSQL, PostGIS, pgRouting) and the venv
 install: system-deps $(STAMP)
 
 system-deps:
@@ -27,8 +27,9 @@ demo: install
 	$(BIN)/gisapp demo
 	$(BIN)/gisapp serve --host $(HOST) --port $(PORT)
 
-## test: the whole suite against a real PostGIS
+## test: the whole suite against a real PostGIS (and Debian's Chromium for the map page)
 test: install
+	bash scripts/install-system-deps.sh chromium
 	$(BIN)/python -m pytest
 
 ## stop: stop the embedded PostGIS

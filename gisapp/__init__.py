@@ -1,10 +1,15 @@
 """Three-net (天网 · 地网 · 人网) GIS map server: the Flask application factory."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from gisapp.config import PROJECT_DIR, load_settings, secret_key
-from gisapp.db import database_url
+from gisapp.catalogue import check_against_database, load_catalogue
+from gisapp.db import database_url, engine_for
+from gisapp.features import sql_params
+from gisapp.mapping import use_vendored_assets
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -20,13 +25,23 @@ def create_app(overrides: dict | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    app.json.sort_keys = False  # keep the catalogue's property order
 
     from gisapp import auth, request_db
-    from gisapp.views import errors, home, users_api
+    from gisapp.views import errors, home, map as map_view, ogcapi, tiles, users_api
     request_db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(users_api.bp)
+    for blueprint in (auth.bp, home.bp, users_api.bp, ogcapi.bp, tiles.bp, map_view.bp):
+        app.register_blueprint(blueprint)
+    app.extensions["catalogue"] = _checked_catalogue(settings, app.config["DATABASE_URL"])
+    use_vendored_assets()
     return app
+
+
+def _checked_catalogue(settings: dict, url: str):
+    """The layer catalogue, each layer's SQL tried against the database (CatalogueError if not)."""
+    catalogue = load_catalogue(Path(settings["layers_dir"]))
+    with engine_for(url).connect() as conn:
+        check_against_database(catalogue, conn, sql_params(settings))
+    return catalogue

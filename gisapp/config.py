@@ -19,6 +19,8 @@ DEFAULTS: dict = {
     # None: the embedded cluster under var_dir; else any PostgreSQL >= 13 with PostGIS >= 3.1.
     "database_url": None,
     "var_dir": str(PROJECT_DIR / "var"),
+    # The layer catalogue: one TOML file per map layer.
+    "layers_dir": str(PROJECT_DIR / "layers"),
     # None: generated once and kept in var_dir/secret_key (never in the repository).
     "secret_key": None,
     # "auto": the UTM zone of the data's centre; or any CRS pyproj understands ("EPSG:4527").
@@ -27,6 +29,9 @@ DEFAULTS: dict = {
     "sight_width_m": {"foot": 25.0, "ebike": 35.0, "motorcycle": 40.0, "car": 50.0},
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
+    # The map's base layer: {type = "none"} (plain background), {type = "local", url = "/static/tiles/{z}/{x}/{y}.png"},
+    # {type = "osm"} or {type = "tianditu", key = "..."} (the last two need the internet).
+    "basemap": {"type": "none"},
     # Time zone of times given without an offset (imports, forms).
     "timezone": "Asia/Shanghai",
 }

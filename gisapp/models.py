@@ -379,3 +379,12 @@ class ApiToken(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User)
+
+
+# Statements that changed each table (bumped by triggers); ETags of tiles and items come from it.
+data_version = Table(
+    "data_version", Base.metadata,
+    Column("table_name", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -20,7 +20,7 @@ from gisapp.cli import main as cli_main
 from gisapp.config import load_settings
 from gisapp.db import database_url, migrate
 from gisapp.db.server import ensure_database, libpq_dsn
-from gisapp.demo import clear_all
+from gisapp.demo import DEMO_ACCOUNTS, clear_all, load_demo
 
 
 def _admin_url() -> str:
@@ -108,3 +108,39 @@ def login(client, login_name: str, password: str):
     """Sign in through the real login form (with its CSRF token)."""
     return client.post("/login", data={"login": login_name, "password": password,
                                        "csrf_token": csrf_token(client)})
+
+
+@pytest.fixture(scope="session")
+def demo_url(server_url):
+    """A database holding the demo town, shared by read-only tests (they must leave it as found)."""
+    url = make_database(server_url, "gisapp_demo")
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    load_demo(engine, load_settings({"database_url": url}), progress=False)
+    engine.dispose()
+    yield url
+    drop_database(server_url, url)
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_url, tmp_path_factory):
+    application = create_app({"database_url": demo_url, "secret_key": "test-secret",
+                              "var_dir": str(tmp_path_factory.mktemp("var"))})
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def tokens(demo_app):
+    """A bearer-token header for each demo role."""
+    client = demo_app.test_client()
+    headers = {}
+    for login_name, (password, role, *_rest) in DEMO_ACCOUNTS.items():
+        token = client.post("/api/auth/token", json={"login": login_name, "password": password}).json["token"]
+        headers[role] = {"Authorization": f"Bearer {token}"}
+    return headers

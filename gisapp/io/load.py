@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, func, insert, text
+from sqlalchemy import Connection, bindparam, func, insert, text, update
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
@@ -21,6 +21,9 @@ REF_TABLES = {"areas": ("admin_area", ""), "villages": ("admin_area", " AND leve
               "grids": ("grid", ""), "teams": ("patrol_team", ""), "cameras": ("camera", ""),
               "people": ("person", ""), "alarms": ("alarm_point", ""), "routes": ("patrol_route", ""),
               "disputes": ("dispute", "")}
+# The association rows a layer's row owns: (table, column naming the row).
+LINK_TABLES = {"people": [("person_assignment", "person_id")], "alarms": [("alarm_camera", "alarm_id")],
+               "routes": [("patrol_window", "route_id")]}
 
 
 class ImportFailed(ValueError):
@@ -82,15 +85,19 @@ class Writer:
                     columns.append(f.name)
         return columns
 
-    def _insert_rows(self, columns: list[str]) -> dict[str, int]:
-        """Insert the main rows in chunks; return {code: id} of the new rows."""
+    def _geometry_values(self, prefix: str = "") -> dict:
+        """SQL expressions building the geometry columns from WKT parameters."""
         geometry = {}
         if self.spec.geometry:
-            expr = func.ST_GeomFromText(bindparam("_wkt"), SRID)
+            expr = func.ST_GeomFromText(bindparam(prefix + "_wkt"), SRID)
             geometry["geom"] = func.ST_Multi(expr) if self.spec.geometry == "polygon" else expr
         if "premises_wkt" in self.values:
-            geometry["premises"] = func.ST_Multi(func.ST_GeomFromText(bindparam("premises_wkt"), SRID))
-        statement = insert(self.table).values(**geometry)
+            geometry["premises"] = func.ST_Multi(func.ST_GeomFromText(bindparam(prefix + "premises_wkt"), SRID))
+        return geometry
+
+    def _insert_rows(self, columns: list[str]) -> dict[str, int]:
+        """Insert the main rows in chunks; return {code: id} of the new rows."""
+        statement = insert(self.table).values(**self._geometry_values())
         if self.spec.has_code:
             statement = statement.returning(self.table.c.code, self.table.c.id, sort_by_parameter_order=True)
         params = [c for c in ("_wkt", "premises_wkt") if c in self.values]
@@ -140,9 +147,30 @@ class Writer:
                 self.conn.execute(insert(Base.metadata.tables["patrol_window"]), windows)
 
     def write(self) -> int:
+        """Insert every row with its links; return how many."""
         ids = self._insert_rows(self._resolve_refs())
         self._links(ids)
         return len(self.values)
+
+    def replace(self) -> bool:
+        """Update the one row whose code is given (keeping its id) and renew its links.
+
+        Returns False when no row has that code.
+        """
+        columns = self._resolve_refs()
+        record = _records(self.values, columns + [c for c in ("_wkt", "premises_wkt") if c in self.values])[0]
+        values = {c: bindparam(f"v_{c}") for c in columns if c != "code"}
+        statement = (update(self.table).where(self.table.c.code == bindparam("v_code"))
+                     .values(**values, **self._geometry_values("v_")).returning(self.table.c.code, self.table.c.id))
+        row = self.conn.execute(statement, {f"v_{k}": v for k, v in record.items()}).first()
+        if row is None:
+            return False
+        for table, key in LINK_TABLES.get(self.spec.name, ()):
+            self.conn.execute(text(f"DELETE FROM {table} WHERE {key} = :id"), {"id": row.id})
+        if self.spec.name == "people":
+            self.conn.execute(text("UPDATE patrol_team SET leader_id = NULL WHERE leader_id = :id"), {"id": row.id})
+        self._links({row.code: row.id})
+        return True
 
 
 def _write_rejects(path: Path, frame, errors: list[RowError]) -> None:

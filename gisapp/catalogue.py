@@ -1,0 +1,162 @@
+"""The layer catalogue: one TOML file per map layer under layers/, read once at start-up.
+
+Each file declares a layer's id, title, group, geometry, the SQL that yields its features
+(columns ``fid``, ``geom`` in EPSG:4326 and one per property), the properties shown and in what
+order, its style, the minimum zoom at which it is drawn, which roles may see it and which
+properties only some roles may see, and whether (and by whom) it may be edited. The API, the
+tiles and the map all read it: adding a layer is adding a file.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+
+from gisapp import domain
+from gisapp.config import PROJECT_DIR
+from gisapp.io.specs import SPECS
+
+LAYERS_DIR = PROJECT_DIR / "layers"
+GEOMETRIES = ("point", "line", "polygon")
+GROUPS = ("天网 Sky net", "地网 Ground net", "人网 People net", "矛盾纠纷 Disputes", "基础 base")
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
+                "style", "editable", "editors", "show", "heat"}
+STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity"}
+
+
+class CatalogueError(ValueError):
+    """A layer file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    title: str
+    group: str
+    geometry: str
+    sql: str
+    properties: tuple[Property, ...]
+    roles: frozenset[str]
+    restricted: dict[str, frozenset[str]] = field(default_factory=dict)
+    min_zoom: int = 0
+    style: dict = field(default_factory=dict)
+    editable: str | None = None
+    editors: frozenset[str] = frozenset()
+    show: bool = True
+    heat: bool = False
+
+    def visible_to(self, role: str) -> bool:
+        return role in self.roles
+
+    def properties_for(self, role: str) -> list[str]:
+        """Names of the properties ``role`` may see, in catalogue order."""
+        return [p.name for p in self.properties
+                if p.name not in self.restricted or role in self.restricted[p.name]]
+
+    def can_edit(self, role: str) -> bool:
+        return self.editable is not None and role in self.editors
+
+
+def _fail(path: Path, problem: str):
+    raise CatalogueError(f"layers/{path.name}: {problem}")
+
+
+def _roles(path: Path, key: str, value) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        _fail(path, f"{key} must be a list of roles")
+    unknown = sorted(set(value) - set(domain.USER_ROLES))
+    if unknown:
+        _fail(path, f"{key}: unknown role(s) {', '.join(unknown)}; roles are {', '.join(domain.USER_ROLES)}")
+    return frozenset(value)
+
+
+def _style(path: Path, style, names: set[str]) -> dict:
+    if not isinstance(style, dict):
+        _fail(path, "style must be a table")
+    unknown = sorted(set(style) - STYLE_KEYS)
+    if unknown:
+        _fail(path, f"style: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(STYLE_KEYS))}")
+    if "by" in style and style["by"] not in names:
+        _fail(path, f"style.by: {style['by']!r} is not one of the layer's properties")
+    colours = list(style.get("colors", {}).values()) + ([style["color"]] if "color" in style else [])
+    bad = [c for c in colours if not isinstance(c, str) or not COLOUR.match(c)]
+    if bad:
+        _fail(path, f"style: colours must look like #1f77b4, not {bad[0]!r}")
+    return style
+
+
+def parse_layer(path: Path) -> Layer:
+    """Read and check one layer file; raise CatalogueError naming the file and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        _fail(path, f"not valid TOML: {exc}")
+    unknown = sorted(set(data) - ALLOWED_KEYS)
+    if unknown:
+        _fail(path, f"unknown key(s) {', '.join(unknown)}")
+    for key in ("id", "title", "group", "geometry", "sql", "properties", "roles"):
+        if key not in data:
+            _fail(path, f"missing key {key!r}")
+    for key in ("id", "title", "group", "geometry", "sql"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            _fail(path, f"{key} must be a non-empty string")
+    if data["id"] != path.stem or not IDENTIFIER.match(data["id"]):
+        _fail(path, f"id {data['id']!r} must be the file's name ({path.stem!r}): lower-case letters, digits, '_'")
+    if data["geometry"] not in GEOMETRIES:
+        _fail(path, f"geometry must be one of {', '.join(GEOMETRIES)}")
+    if data["group"] not in GROUPS:
+        _fail(path, f"group must be one of {', '.join(GROUPS)}")
+    props = data["properties"]
+    if not isinstance(props, list) or not props or not all(
+            isinstance(p, dict) and set(p) == {"name", "label"} and IDENTIFIER.match(str(p["name"])) for p in props):
+        _fail(path, "properties must be a non-empty list of { name = \"column\", label = \"标签 Label\" }")
+    names = {p["name"] for p in props}
+    restricted = data.get("restricted", {})
+    if not isinstance(restricted, dict) or not set(restricted) <= names:
+        _fail(path, "restricted must map property names of this layer to lists of roles")
+    min_zoom = data.get("min_zoom", 0)
+    if not isinstance(min_zoom, int) or not 0 <= min_zoom <= 22:
+        _fail(path, "min_zoom must be a whole number from 0 to 22")
+    editable = data.get("editable")
+    if editable is not None and editable not in SPECS:
+        _fail(path, f"editable must name an importable layer ({', '.join(SPECS)})")
+    return Layer(
+        id=data["id"], title=data["title"], group=data["group"], geometry=data["geometry"], sql=data["sql"],
+        properties=tuple(Property(p["name"], p["label"]) for p in props),
+        roles=_roles(path, "roles", data["roles"]),
+        restricted={k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
+        min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
+        editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
+        heat=bool(data.get("heat", False)))
+
+
+def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:
+    """Every layer under ``directory``, in file-name order."""
+    files = sorted(Path(directory).glob("*.toml"))
+    if not files:
+        raise CatalogueError(f"{directory}: no layer files (*.toml)")
+    return {layer.id: layer for layer in map(parse_layer, files)}
+
+
+def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> None:
+    """Run each layer's SQL with no rows wanted: it must yield fid, geom and every property."""
+    for layer in catalogue.values():
+        try:
+            result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS src LIMIT 0"), params)
+        except Exception as exc:  # noqa: BLE001 - any failure is the file's problem
+            conn.rollback()
+            raise CatalogueError(f"layers/{layer.id}.toml: sql fails: {str(exc).splitlines()[0]}") from exc
+        missing = ({"fid", "geom"} | {p.name for p in layer.properties}) - set(result.keys())
+        if missing:
+            raise CatalogueError(f"layers/{layer.id}.toml: sql yields no column(s) {', '.join(sorted(missing))}")

@@ -1,0 +1,106 @@
+"""Reading a catalogue layer's features as GeoJSON, built by PostGIS (OGC API – Features style).
+
+Only the properties the caller's role may see are selected; filters and bbox become SQL
+predicates over the layer's SQL, which the GiST indexes serve.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+from sqlalchemy import text
+
+from gisapp.catalogue import Layer
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+class QueryError(ValueError):
+    """A bad query parameter; the message names it (HTTP 400)."""
+
+
+def sql_params(settings: dict) -> dict:
+    """Bind parameters layer SQL may use (sight widths by mode, from configuration)."""
+    return {"sight_widths": json.dumps(settings["sight_width_m"])}
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` (EPSG:4326) or None; raises QueryError when malformed."""
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise QueryError("bbox: must be four numbers: minlon,minlat,maxlon,maxlat") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise QueryError("bbox: must be four numbers: minlon,minlat,maxlon,maxlat")
+    x0, y0, x1, y1 = values
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise QueryError("bbox: longitudes must be within ±180 and latitudes within ±90")
+    if x0 > x1 or y0 > y1:
+        raise QueryError("bbox: the minimum must not be greater than the maximum (minlon,minlat,maxlon,maxlat)")
+    return x0, y0, x1, y1
+
+
+def parse_int(raw: str | None, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    """A whole-number query parameter within bounds; raises QueryError naming it."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(f"{name}: must be a whole number") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise QueryError(f"{name}: must be {bound}")
+    return value
+
+
+def _where(bbox, filters: dict[str, str], params: dict) -> str:
+    clauses = []
+    if bbox:
+        clauses.append("src.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+        params.update(zip(("x0", "y0", "x1", "y1"), bbox))
+    for i, (name, value) in enumerate(filters.items()):
+        clauses.append(f'src."{name}"::text = :f{i}')
+        params[f"f{i}"] = value
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+def _feature_sql(properties: list[str]) -> str:
+    pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in properties)
+    return ("json_build_object('type', 'Feature', 'id', src.fid, "
+            "'geometry', ST_AsGeoJSON(src.geom, 7)::json, "
+            f"'properties', json_build_object({pairs}))")
+
+
+def query_features(conn, layer: Layer, properties: list[str], params: dict, *, bbox=None,
+                   filters: dict[str, str] | None = None, limit: int = DEFAULT_LIMIT,
+                   offset: int = 0) -> tuple[list[dict], int]:
+    """One page of features (ordered by id) and the number matching, in EPSG:4326."""
+    params = dict(params, limit=limit, offset=offset)
+    where = _where(bbox, filters or {}, params)
+    matched = conn.execute(text(f"SELECT count(*) FROM ({layer.sql}) AS src {where}"), params).scalar()
+    rows = conn.execute(text(f"SELECT {_feature_sql(properties)} FROM ({layer.sql}) AS src {where} "
+                             "ORDER BY src.fid LIMIT :limit OFFSET :offset"), params).scalars().all()
+    return list(rows), matched
+
+
+def get_feature(conn, layer: Layer, properties: list[str], params: dict, fid: str) -> dict | None:
+    """The feature with id ``fid``, or None."""
+    return conn.execute(text(f"SELECT {_feature_sql(properties)} FROM ({layer.sql}) AS src "
+                             "WHERE src.fid = :fid"), dict(params, fid=fid)).scalar()
+
+
+def layer_extent(conn, layer: Layer, params: dict) -> list[float] | None:
+    """The layer's bounding box [minlon, minlat, maxlon, maxlat], or None when it is empty."""
+    box = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                            f"(SELECT ST_Extent(src.geom) AS e FROM ({layer.sql}) AS src) AS x"), params).one()
+    return None if box[0] is None else [round(v, 7) for v in box]
+
+
+def data_version(conn) -> int:
+    """A number that grows whenever any tracked table changes."""
+    return conn.execute(text("SELECT coalesce(sum(version), 0) FROM data_version")).scalar()

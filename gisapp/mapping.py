@@ -1,0 +1,135 @@
+"""The three-net map page, built with folium: catalogue layers as vector tiles, offline.
+
+Every asset comes from static/ (``use_vendored_assets`` points folium's class-level asset lists
+there once, at start-up). The data never goes inline: the browser fetches tiles from /tiles and
+heat points from /api/heat. Every text from the catalogue or the data is escaped: labels here
+with ``html.escape``, feature properties in the browser by static/map.js.
+"""
+from __future__ import annotations
+
+import html
+
+import folium
+import folium.plugins as plugins
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gisapp.catalogue import Layer
+
+VENDOR = "/static/vendor"
+BASEMAPS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                 "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=",
+                 "© 天地图 Tianditu"),
+}
+
+
+def use_vendored_assets() -> None:
+    """Point folium's (class-level) JS/CSS lists at static/vendor; idempotent, call once at start-up."""
+    folium.Map.default_js = [
+        ("leaflet", f"{VENDOR}/leaflet/leaflet.js"), ("jquery", f"{VENDOR}/jquery/jquery.min.js"),
+        ("bootstrap", f"{VENDOR}/bootstrap/bootstrap.bundle.min.js"),
+        ("awesome_markers", f"{VENDOR}/awesome-markers/leaflet.awesome-markers.js")]
+    folium.Map.default_css = [
+        ("leaflet_css", f"{VENDOR}/leaflet/leaflet.css"), ("bootstrap_css", f"{VENDOR}/bootstrap/bootstrap.min.css"),
+        ("awesome_markers_font_css", f"{VENDOR}/fontawesome/css/all.min.css"),
+        ("awesome_markers_css", f"{VENDOR}/awesome-markers/leaflet.awesome-markers.css")]
+    plugins.VectorGridProtobuf.default_js = [("vectorGrid", f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
+    plugins.HeatMap.default_js = [("leaflet-heat.js", f"{VENDOR}/heat/leaflet-heat.js")]
+    plugins.GroupedLayerControl.default_js = [
+        ("leaflet.groupedlayercontrol.min.js", f"{VENDOR}/groupedlayercontrol/leaflet.groupedlayercontrol.min.js")]
+    plugins.GroupedLayerControl.default_css = [
+        ("leaflet.groupedlayercontrol.min.css", f"{VENDOR}/groupedlayercontrol/leaflet.groupedlayercontrol.min.css")]
+
+
+class CatalogueTiles(plugins.VectorGridProtobuf):
+    """A catalogue layer drawn from our vector tiles, styled and with popups by static/map.js."""
+    _template = Template("""
+        {% macro script(this, kwargs) -%}
+        var {{ this.get_name() }} = gisapp.tileLayer({{ this.url|tojson }}, {{ this.config|tojson }});
+        {%- endmacro %}""")
+
+    def __init__(self, layer: Layer, role: str):
+        super().__init__(f"/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf", name=html.escape(layer.title), show=layer.show)
+        visible = set(layer.properties_for(role))
+        self.config = {"id": layer.id, "title": layer.title, "geometry": layer.geometry, "style": layer.style,
+                       "min_zoom": layer.min_zoom,
+                       "properties": [{"name": p.name, "label": p.label} for p in layer.properties if p.name in visible]}
+
+
+class HeatLayer(folium.map.Layer):
+    """A heat map of a layer's points, refreshed from /api/heat as the map moves."""
+    _template = Template("""
+        {% macro script(this, kwargs) -%}
+        var {{ this.get_name() }} = gisapp.heatLayer({{ this.url|tojson }});
+        {%- endmacro %}""")
+    default_js = [("leaflet-heat.js", f"{VENDOR}/heat/leaflet-heat.js")]
+
+    def __init__(self, layer: Layer):
+        super().__init__(name=html.escape(f"{layer.title} · 热力图 heat map"), show=False)
+        self._name = "HeatLayer"
+        self.url = f"/api/heat/{layer.id}"
+
+
+class Legend(MacroElement):
+    """The legend: each visible layer with its colours (text escaped here)."""
+    _template = Template("""
+        {% macro html(this, kwargs) %}<div id="legend" class="gisapp-legend">{{ this.body }}</div>{% endmacro %}""")
+
+    def __init__(self, layers: list[Layer]):
+        super().__init__()
+        parts = ["<h4>图例 Legend</h4>"]
+        for layer in layers:
+            style = layer.style
+            entries = style.get("colors") or {"": style.get("color", "#555555")}
+            swatches = "".join(
+                f'<li><span class="swatch {layer.geometry}" style="background:{html.escape(colour)}"></span>'
+                f"{html.escape(value)}</li>" for value, colour in entries.items())
+            parts.append(f"<div><strong>{html.escape(layer.title)}</strong><ul>{swatches}</ul></div>")
+        self.body = "".join(parts)
+
+
+class PageChrome(MacroElement):
+    """Our own script and style, and a bar with the signed-in user (escaped)."""
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <link rel="stylesheet" href="/static/map.css"><script src="/static/map.js"></script>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+        <div class="gisapp-bar"><a href="/">三网地图 Three-net map</a> <span>{{ this.user }}</span></div>
+        {% endmacro %}""")
+
+    def __init__(self, user_label: str):
+        super().__init__()
+        self.user = html.escape(user_label)
+
+
+def _base_map(m: folium.Map, basemap: dict) -> None:
+    kind = basemap.get("type", "none")
+    if kind == "local":
+        folium.TileLayer(basemap["url"], attr=basemap.get("attribution", "local tiles"), name="底图 Base map",
+                         max_zoom=basemap.get("max_zoom", 18)).add_to(m)
+    elif kind in BASEMAPS:
+        url, attribution = BASEMAPS[kind]
+        if kind == "tianditu":
+            url += basemap["key"]
+        folium.TileLayer(url, attr=attribution, name="底图 Base map", subdomains="01234567").add_to(m)
+
+
+def build_map(layers: list[Layer], role: str, user_label: str, basemap: dict,
+              bounds: list[float] | None) -> str:
+    """The whole HTML page of the map for ``role`` (only the layers it may see)."""
+    m = folium.Map(location=[34.62, 114.52], zoom_start=12, tiles=None, control_scale=True, prefer_canvas=True)
+    _base_map(m, basemap)
+    if bounds:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    groups: dict[str, list] = {}
+    for layer in layers:
+        groups.setdefault(html.escape(layer.group), []).append(CatalogueTiles(layer, role).add_to(m))
+        if layer.heat:
+            groups[html.escape(layer.group)].append(HeatLayer(layer).add_to(m))
+    plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False).add_to(m)
+    Legend(layers).add_to(m)
+    PageChrome(user_label).add_to(m)
+    return m.get_root().render()

@@ -1,0 +1,77 @@
+/* The map page's own code: layer styles, escaped popups, and the heat layer's refresh. */
+window.gisapp = (function () {
+  "use strict";
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
+
+  function colourFor(style, properties) {
+    var colours = style.colors || {};
+    return colours[properties[style.by]] || style.color || "#555555";
+  }
+
+  function styleFor(config) {
+    var style = config.style || {};
+    return function (properties) {
+      var colour = colourFor(style, properties);
+      if (config.geometry === "point") {
+        return { radius: style.radius || 5, fill: true, fillColor: colour, fillOpacity: 0.9,
+                 color: "#ffffff", weight: 1 };
+      }
+      if (config.geometry === "line") {
+        return { color: colour, weight: style.weight || 2, opacity: 0.9 };
+      }
+      var weight = style.weight === undefined ? 1 : style.weight;
+      return { color: colour, weight: weight, stroke: weight > 0, fill: true, fillColor: colour,
+               fillOpacity: style.fill_opacity === undefined ? 0.1 : style.fill_opacity };
+    };
+  }
+
+  /* Popup HTML: every label and value escaped, so a feature's text can never run as code. */
+  function popupHtml(config, properties) {
+    var rows = config.properties.filter(function (p) {
+      var v = properties[p.name];
+      return v !== undefined && v !== null && v !== "";
+    }).map(function (p) {
+      return "<tr><th>" + escapeHtml(p.label) + "</th><td>" + escapeHtml(properties[p.name]) + "</td></tr>";
+    });
+    return '<div class="gisapp-popup"><h4>' + escapeHtml(config.title) + "</h4><table>" + rows.join("") + "</table></div>";
+  }
+
+  function tileLayer(url, config) {
+    var styles = {};
+    styles[config.id] = styleFor(config);
+    var layer = L.vectorGrid.protobuf(url, {
+      rendererFactory: L.canvas.tile, interactive: true, vectorTileLayerStyles: styles,
+      minZoom: config.min_zoom, maxNativeZoom: 20, maxZoom: 22,
+      getFeatureId: function (f) { return f.properties.fid; }
+    });
+    layer.on("click", function (e) {
+      L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent(popupHtml(config, e.layer.properties)).openOn(layer._map);
+    });
+    return layer;
+  }
+
+  function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
+
+  function heatLayer(url) {
+    var layer = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 16 });
+    function refresh() {
+      var map = layer._map;
+      if (!map) { return; }
+      var b = map.getBounds();
+      var bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+                  clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(6); });
+      fetch(url + "?bbox=" + bbox.join(",") + "&zoom=" + map.getZoom(), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { points: [], max: 1 }; })
+        .then(function (d) { layer.setOptions({ max: d.max || 1 }); layer.setLatLngs(d.points); });
+    }
+    layer.on("add", function () { layer._map.on("moveend", refresh); refresh(); });
+    layer.on("remove", function (e) { e.target._map && e.target._map.off("moveend", refresh); });
+    return layer;
+  }
+
+  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileLayer: tileLayer, heatLayer: heatLayer };
+})();
