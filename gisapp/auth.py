@@ -45,8 +45,8 @@ class SignedInUser:
 
 
 def is_api_request() -> bool:
-    """True for the JSON API (paths under /api), whose errors are JSON."""
-    return request.path.startswith("/api/") or request.path == "/api"
+    """True for machine endpoints (the JSON API under /api, tiles under /tiles): errors are JSON."""
+    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/"))
 
 
 @login_manager.user_loader

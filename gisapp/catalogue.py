@@ -25,7 +25,7 @@ GROUPS = ("天网 Sky net", "地网 Ground net", "人网 People net", "矛盾纠
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
-                "style", "editable", "editors", "show", "heat"}
+                "style", "editable", "editors", "show", "heat", "prefilter"}
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity"}
 
 
@@ -55,6 +55,9 @@ class Layer:
     editors: frozenset[str] = frozenset()
     show: bool = True
     heat: bool = False
+    # For geometry computed on the fly: an indexed column of the SQL and how far (metres) the
+    # computed geometry can reach beyond it, so bbox and tile queries prune by index first.
+    prefilter: tuple[str, float] | None = None
 
     def visible_to(self, role: str) -> bool:
         return role in self.roles
@@ -131,6 +134,13 @@ def parse_layer(path: Path) -> Layer:
     editable = data.get("editable")
     if editable is not None and editable not in SPECS:
         _fail(path, f"editable must name an importable layer ({', '.join(SPECS)})")
+    prefilter = data.get("prefilter")
+    if prefilter is not None:
+        if not (isinstance(prefilter, dict) and set(prefilter) == {"column", "margin_m"}
+                and IDENTIFIER.match(str(prefilter["column"])) and isinstance(prefilter["margin_m"], (int, float))
+                and prefilter["margin_m"] >= 0):
+            _fail(path, "prefilter must be { column = \"indexed_geometry_column\", margin_m = 500 }")
+        prefilter = (prefilter["column"], float(prefilter["margin_m"]))
     return Layer(
         id=data["id"], title=data["title"], group=data["group"], geometry=data["geometry"], sql=data["sql"],
         properties=tuple(Property(p["name"], p["label"]) for p in props),
@@ -138,7 +148,7 @@ def parse_layer(path: Path) -> Layer:
         restricted={k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
-        heat=bool(data.get("heat", False)))
+        heat=bool(data.get("heat", False)), prefilter=prefilter)
 
 
 def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:
@@ -157,6 +167,7 @@ def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> N
         except Exception as exc:  # noqa: BLE001 - any failure is the file's problem
             conn.rollback()
             raise CatalogueError(f"layers/{layer.id}.toml: sql fails: {str(exc).splitlines()[0]}") from exc
-        missing = ({"fid", "geom"} | {p.name for p in layer.properties}) - set(result.keys())
+        wanted = {"fid", "geom"} | {p.name for p in layer.properties} | ({layer.prefilter[0]} if layer.prefilter else set())
+        missing = wanted - set(result.keys())
         if missing:
             raise CatalogueError(f"layers/{layer.id}.toml: sql yields no column(s) {', '.join(sorted(missing))}")

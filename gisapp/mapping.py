@@ -12,11 +12,13 @@ import html
 import folium
 import folium.plugins as plugins
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from gisapp.catalogue import Layer
 
 VENDOR = "/static/vendor"
+DRAWING_ORDER = ["polygon", "line", "point"]  # points on top, where they can be clicked
 BASEMAPS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
     "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
@@ -36,7 +38,6 @@ def use_vendored_assets() -> None:
         ("awesome_markers_font_css", f"{VENDOR}/fontawesome/css/all.min.css"),
         ("awesome_markers_css", f"{VENDOR}/awesome-markers/leaflet.awesome-markers.css")]
     plugins.VectorGridProtobuf.default_js = [("vectorGrid", f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
-    plugins.HeatMap.default_js = [("leaflet-heat.js", f"{VENDOR}/heat/leaflet-heat.js")]
     plugins.GroupedLayerControl.default_js = [
         ("leaflet.groupedlayercontrol.min.js", f"{VENDOR}/groupedlayercontrol/leaflet.groupedlayercontrol.min.js")]
     plugins.GroupedLayerControl.default_css = [
@@ -58,7 +59,7 @@ class CatalogueTiles(plugins.VectorGridProtobuf):
                        "properties": [{"name": p.name, "label": p.label} for p in layer.properties if p.name in visible]}
 
 
-class HeatLayer(folium.map.Layer):
+class HeatLayer(JSCSSMixin, folium.map.Layer):
     """A heat map of a layer's points, refreshed from /api/heat as the map moves."""
     _template = Template("""
         {% macro script(this, kwargs) -%}
@@ -125,7 +126,7 @@ def build_map(layers: list[Layer], role: str, user_label: str, basemap: dict,
     if bounds:
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     groups: dict[str, list] = {}
-    for layer in layers:
+    for layer in sorted(layers, key=lambda l: DRAWING_ORDER.index(l.geometry)):
         groups.setdefault(html.escape(layer.group), []).append(CatalogueTiles(layer, role).add_to(m))
         if layer.heat:
             groups[html.escape(layer.group)].append(HeatLayer(layer).add_to(m))

@@ -1,6 +1,10 @@
 /* The map page's own code: layer styles, escaped popups, and the heat layer's refresh. */
 window.gisapp = (function () {
   "use strict";
+  // Leaflet.VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed.
+  if (!L.DomEvent.fakeStop) {
+    L.DomEvent.fakeStop = function (e) { e._stopped = true; };
+  }
   var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
   function escapeHtml(value) {

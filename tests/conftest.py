@@ -6,6 +6,7 @@ order. Nothing is mocked: the app, the CLI and the importer talk to a real PostG
 from __future__ import annotations
 
 import os
+import threading
 import re
 import uuid
 
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from gisapp import create_app
 from gisapp.cli import main as cli_main
@@ -144,3 +146,13 @@ def tokens(demo_app):
         token = client.post("/api/auth/token", json={"login": login_name, "password": password}).json["token"]
         headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
+
+
+@pytest.fixture(scope="session")
+def live_demo(demo_app):
+    """The demo app served over HTTP on 127.0.0.1 (a thread), for real clients and the browser."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -6,7 +6,8 @@ from gisapp.db import migrate
 from gisapp.models import Base
 
 GEOMETRY_COLUMNS = {("admin_area", "geom"), ("grid", "geom"), ("camera", "geom"), ("alarm_point", "geom"),
-                    ("alarm_point", "premises"), ("patrol_route", "geom"), ("dispute", "geom"), ("road", "geom")}
+                    ("alarm_point", "premises"), ("patrol_route", "geom"), ("dispute", "geom"), ("road", "geom"),
+                    ("camera", "view_geom"), ("alarm_point", "reach_geom")}
 
 
 def _our_tables(url):

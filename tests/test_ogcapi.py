@@ -1,9 +1,6 @@
 """The layers as OGC API – Features: contract, paging, filters, roles, and a real client (OWSLib)."""
-import threading
-
 import pytest
 from owslib.ogcapi.features import Features
-from werkzeug.serving import make_server
 
 CAMERA_COUNT = 140
 
@@ -99,15 +96,6 @@ def test_personal_data_only_for_allowed_roles(demo_client, tokens):
         assert ("parties_phone" in item["properties"]) == sees
     alarms = demo_client.get("/api/collections/alarms/items?limit=1", headers=tokens["planner"]).json
     assert "contact_phone" not in alarms["features"][0]["properties"]
-
-
-@pytest.fixture(scope="module")
-def live_demo(demo_app):
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_owslib_reads_the_layers(live_demo, tokens):

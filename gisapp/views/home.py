@@ -38,6 +38,12 @@ def index():
     return render_template("home.html", counts=counts, user=current_user)
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """The site icon, from static/."""
+    return current_app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}
+
+
 @bp.route("/healthz")
 def healthz():
     """200 with versions when the database answers and is migrated to head, else 503."""

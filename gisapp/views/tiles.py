@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
-from gisapp.features import QueryError, data_version, parse_bbox, parse_int
+from gisapp.features import QueryError, data_version, parse_bbox, parse_int, spatial_filter
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import layer_params, visible_layer
 
@@ -33,7 +33,7 @@ def tile_sql(layer: Layer, properties: list[str]) -> str:
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,
                                ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), 4326) AS env4326),
         mvt AS (SELECT ST_AsMVTGeom({geom}, bounds.env, {EXTENT}, {BUFFER}, true) AS geom, {columns}
-                FROM ({layer.sql}) AS src, bounds WHERE src.geom && bounds.env4326)
+                FROM ({layer.sql}) AS src, bounds WHERE {spatial_filter(layer, 'bounds.env4326')})
         SELECT ST_AsMVT(mvt.*, :name, {EXTENT}, 'geom') FROM mvt WHERE mvt.geom IS NOT NULL"""
 
 

@@ -1,0 +1,106 @@
+"""The map page in a real headless Chromium (Debian's, driven by Playwright)."""
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+XSS = "<img src=x onerror=alert(1)>"
+OUTPUT = Path(__file__).parent / "output"
+
+
+@pytest.fixture(scope="module")
+def xss_camera(demo_url):
+    """A camera whose name is an attack, west of every other camera; removed afterwards."""
+    engine = create_engine(demo_url)
+    with engine.begin() as conn:
+        lon, lat = conn.execute(text("SELECT min(ST_X(geom)) - 0.005, avg(ST_Y(geom)) FROM camera")).one()
+        conn.execute(text("INSERT INTO camera (code, name, kind, fov_deg, range_m, status, geom) VALUES "
+                          "('XSS1', :name, 'dome', 360, 80, 'online', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+                     {"name": XSS, "x": lon, "y": lat})
+    yield lon, lat
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM camera WHERE code = 'XSS1'"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def test_map_page(browser, live_demo, xss_camera):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    requests, dialogs, errors = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{live_demo}/login")
+    page.fill("input[name=login]", "center")
+    page.fill("input[name=password]", "center-demo")
+    page.click("button[type=submit]")
+    page.goto(f"{live_demo}/map")
+    page.wait_for_selector(".leaflet-control-layers")
+    page.wait_for_load_state("networkidle")
+
+    control = page.inner_text(".leaflet-control-layers")
+    for group in ("天网 Sky net", "地网 Ground net", "人网 People net", "矛盾纠纷 Disputes"):
+        assert group in control
+    for layer in ("摄像机 Cameras", "一键报警 One-button alarms", "巡逻线路 Patrol routes", "矛盾纠纷 Disputes"):
+        assert layer in control
+    assert "图例 Legend" in page.inner_text("#legend")
+    assert any("/tiles/cameras/" in url for url in requests)
+
+    # toggling a layer on makes the browser fetch its tiles
+    assert not any("/tiles/alarm_areas/" in url for url in requests)
+    label = page.locator(".leaflet-control-layers label", has_text="报警响应范围 Alarm response areas")
+    with page.expect_request(lambda r: "/tiles/alarm_areas/" in r.url):
+        label.locator("input").check()
+
+    # a camera named like an attack shows as text and runs nothing
+    lon, lat = xss_camera
+    page.evaluate("""([lat, lon]) => {
+        const map = Object.values(window).find(v => v instanceof L.Map);
+        map.setView([lat, lon], 19, {animate: false});
+    }""", [lat, lon])
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.wait_for_selector(".gisapp-popup")
+    assert XSS in popup.inner_text()
+    assert popup.query_selector("img") is None
+    page.wait_for_timeout(300)
+    assert dialogs == [] and errors == []
+
+    OUTPUT.mkdir(exist_ok=True)
+    page.evaluate("() => { const map = Object.values(window).find(v => v instanceof L.Map); map.setZoom(13); }")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUTPUT / "map.png"))
+
+    hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+    page.close()
+
+
+def test_viewer_sees_no_patrol_layers(browser, live_demo):
+    page = browser.new_page()
+    page.goto(f"{live_demo}/login")
+    page.fill("input[name=login]", "viewer")
+    page.fill("input[name=password]", "viewer-demo")
+    page.click("button[type=submit]")
+    page.goto(f"{live_demo}/map")
+    control = page.wait_for_selector(".leaflet-control-layers").inner_text()
+    assert "摄像机 Cameras" in control and "巡逻线路 Patrol routes" not in control
+    page.close()

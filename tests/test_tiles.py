@@ -1,0 +1,83 @@
+"""Vector tiles: the feature is in its tile and not elsewhere; roles, zooms, ETags."""
+import math
+
+import mapbox_vector_tile
+import pytest
+from sqlalchemy import create_engine, text
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2 ** z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+@pytest.fixture(scope="module")
+def a_camera(demo_url):
+    engine = create_engine(demo_url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT code, ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 1")).one()
+    engine.dispose()
+    return row
+
+
+def decode(response):
+    assert response.status_code == 200 and response.mimetype == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(response.data) if response.data else {}
+
+
+def test_feature_in_its_tile_and_not_in_another(demo_client, tokens, a_camera):
+    code, lon, lat = a_camera
+    x, y = tile_of(lon, lat, 15)
+    inside = decode(demo_client.get(f"/tiles/cameras/15/{x}/{y}.pbf", headers=tokens["viewer"]))
+    assert code in {f["properties"]["fid"] for f in inside["cameras"]["features"]}
+    elsewhere = decode(demo_client.get(f"/tiles/cameras/15/{x + 3}/{y + 3}.pbf", headers=tokens["viewer"]))
+    assert code not in {f["properties"]["fid"] for f in elsewhere.get("cameras", {"features": []})["features"]}
+    views = decode(demo_client.get(f"/tiles/camera_views/15/{x}/{y}.pbf", headers=tokens["viewer"]))
+    feature = next(f for f in views["camera_views"]["features"] if f["properties"]["fid"] == code)
+    assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_only_catalogue_properties_and_role_filtering(demo_client, tokens, a_camera):
+    _, lon, lat = a_camera
+    x, y = tile_of(lon, lat, 13)
+    center = decode(demo_client.get(f"/tiles/disputes/13/{x}/{y}.pbf", headers=tokens["center"]))
+    viewer = decode(demo_client.get(f"/tiles/disputes/13/{x}/{y}.pbf", headers=tokens["viewer"]))
+    center_keys = set().union(*(f["properties"] for f in center["disputes"]["features"]))
+    viewer_keys = set().union(*(f["properties"] for f in viewer["disputes"]["features"]))
+    assert "parties" in center_keys and "parties" not in viewer_keys and "parties_phone" not in viewer_keys
+    assert "grade" in viewer_keys and "geom" not in viewer_keys
+    assert demo_client.get(f"/tiles/routes/13/{x}/{y}.pbf", headers=tokens["viewer"]).status_code == 403
+
+
+def test_below_min_zoom_and_out_of_range(demo_client, tokens):
+    empty = demo_client.get("/tiles/camera_views/5/26/12.pbf", headers=tokens["viewer"])
+    assert empty.status_code == 200 and empty.data == b""
+    assert demo_client.get("/tiles/cameras/3/8/1.pbf", headers=tokens["viewer"]).status_code == 404
+    assert demo_client.get("/tiles/nothing/3/1/1.pbf", headers=tokens["viewer"]).status_code == 404
+    assert demo_client.get("/tiles/cameras/3/1/1.pbf").status_code == 401
+
+
+def test_etag_revalidates_and_changes_with_the_data(demo_client, tokens, demo_url, a_camera):
+    code, lon, lat = a_camera
+    x, y = tile_of(lon, lat, 14)
+    url = f"/tiles/cameras/14/{x}/{y}.pbf"
+    first = demo_client.get(url, headers=tokens["viewer"])
+    etag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = demo_client.get(url, headers={**tokens["viewer"], "If-None-Match": etag})
+    assert again.status_code == 304
+    engine = create_engine(demo_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE camera SET name = name WHERE code = :c"), {"c": code})
+        changed = demo_client.get(url, headers={**tokens["viewer"], "If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    finally:
+        engine.dispose()
+
+
+def test_heat_points_count_every_dispute(demo_client, tokens):
+    body = demo_client.get("/api/heat/disputes?bbox=73.5,3.9,135,53.5&zoom=14", headers=tokens["viewer"]).json
+    assert sum(p[2] for p in body["points"]) == 200 and body["max"] >= 1
+    assert demo_client.get("/api/heat/cameras", headers=tokens["viewer"]).status_code == 404
+    assert demo_client.get("/api/heat/disputes?bbox=oops", headers=tokens["viewer"]).status_code == 400
