@@ -21,11 +21,11 @@ def test_the_catalogue_loads():
     (lambda s: s.replace('roles = [', 'roles = ["king", '), "unknown role(s) king"),
     (lambda s: s.replace('by = "status"', 'by = "colour"'), "style.by"),
     (lambda s: s.replace('"#2ca02c"', '"green"'), "colours must look like"),
-    (lambda s: s + "\nshape = 1\n", "unknown key(s) shape"),
+    (lambda s: "shape = 1\n" + s, "layers/cameras.toml: unknown key(s) shape"),
     (lambda s: s.replace('min_zoom = 11', 'min_zoom = 40'), "min_zoom"),
     (lambda s: s.replace('id = "cameras"', 'id = '), "not valid TOML"),
     (lambda s: s.replace('editable = "cameras"', 'editable = "satellites"'), "editable"),
-    (lambda s: s + '\nprefilter = { column = "geom" }\n', "prefilter must be"),
+    (lambda s: 'prefilter = { column = "geom" }\n' + s, "prefilter must be"),
 ])
 def test_malformed_layer_file_names_file_and_problem(tmp_path, edit, words):
     shutil.copytree(LAYERS_DIR, tmp_path / "layers")
