@@ -9,7 +9,7 @@ from gisapp.config import PROJECT_DIR, load_settings, secret_key
 from gisapp.catalogue import check_against_database, load_catalogue
 from gisapp.db import database_url, engine_for
 from gisapp.features import sql_params
-from gisapp.mapping import use_vendored_assets
+from gisapp.mapping import check_basemap, use_vendored_assets
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (auth.bp, home.bp, users_api.bp, ogcapi.bp, tiles.bp, map_view.bp):
         app.register_blueprint(blueprint)
     app.extensions["catalogue"] = _checked_catalogue(settings, app.config["DATABASE_URL"])
+    check_basemap(settings["basemap"])
     use_vendored_assets()
     return app
 

@@ -106,6 +106,25 @@ class PageChrome(MacroElement):
         self.user = html.escape(user_label)
 
 
+BASEMAP_TYPES = ("none", "local", "osm", "tianditu")
+
+
+class BasemapError(ValueError):
+    """The basemap setting is not usable; the message says what to change."""
+
+
+def check_basemap(basemap) -> dict:
+    """Return the basemap setting if it is usable, else raise BasemapError."""
+    kind = basemap.get("type") if isinstance(basemap, dict) else None
+    if kind not in BASEMAP_TYPES:
+        raise BasemapError(f"basemap.type must be one of {', '.join(BASEMAP_TYPES)}")
+    if kind == "local" and not str(basemap.get("url", "")).count("{z}"):
+        raise BasemapError('basemap: a local base map needs url = "/static/tiles/{z}/{x}/{y}.png"')
+    if kind == "tianditu" and not basemap.get("key"):
+        raise BasemapError("basemap: Tianditu (天地图) needs key = \"<your tk>\"")
+    return basemap
+
+
 def _base_map(m: folium.Map, basemap: dict) -> None:
     kind = basemap.get("type", "none")
     if kind == "local":

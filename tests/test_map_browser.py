@@ -68,6 +68,11 @@ def test_map_page(browser, live_demo, xss_camera):
     with page.expect_request(lambda r: "/tiles/alarm_areas/" in r.url):
         label.locator("input").check()
 
+    # the heat map asks the server for aggregated points, not for every dispute
+    heat = page.locator(".leaflet-control-layers label", has_text="热力图 heat map")
+    with page.expect_response(lambda r: "/api/heat/disputes?bbox=" in r.url and r.status == 200):
+        heat.locator("input").check()
+
     # a camera named like an attack shows as text and runs nothing
     lon, lat = xss_camera
     page.evaluate("""([lat, lon]) => {
@@ -85,8 +90,15 @@ def test_map_page(browser, live_demo, xss_camera):
     assert dialogs == [] and errors == []
 
     OUTPUT.mkdir(exist_ok=True)
-    page.evaluate("() => { const map = Object.values(window).find(v => v instanceof L.Map); map.setZoom(13); }")
-    page.wait_for_load_state("networkidle")
+    page.evaluate("""() => new Promise(done => {
+        const map = Object.values(window).find(v => v instanceof L.Map);
+        const layers = [];
+        map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) layers.push(l); });
+        let waiting = layers.length;
+        layers.forEach(l => l.once('load', () => { if (--waiting === 0) done(); }));
+        map.setZoom(13, {animate: false});
+        setTimeout(done, 15000);
+    })""")
     page.screenshot(path=str(OUTPUT / "map.png"))
 
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
