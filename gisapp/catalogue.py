@@ -21,12 +21,14 @@ from gisapp.io.specs import SPECS
 
 LAYERS_DIR = PROJECT_DIR / "layers"
 GEOMETRIES = ("point", "line", "polygon")
-GROUPS = ("天网 Sky net", "地网 Ground net", "人网 People net", "矛盾纠纷 Disputes", "基础 base")
+GROUPS = ("天网 Sky net", "地网 Ground net", "人网 People net", "矛盾纠纷 Disputes", "覆盖 Coverage", "基础 base")
+# Groups whose layers are alternatives (a radio switch on the map): day or night coverage.
+EXCLUSIVE_GROUPS = ("覆盖 Coverage",)
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
                 "style", "editable", "editors", "show", "heat", "prefilter"}
-STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity"}
+STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors"}
 
 
 class CatalogueError(ValueError):
@@ -90,9 +92,11 @@ def _style(path: Path, style, names: set[str]) -> dict:
     unknown = sorted(set(style) - STYLE_KEYS)
     if unknown:
         _fail(path, f"style: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(STYLE_KEYS))}")
-    if "by" in style and style["by"] not in names:
-        _fail(path, f"style.by: {style['by']!r} is not one of the layer's properties")
-    colours = list(style.get("colors", {}).values()) + ([style["color"]] if "color" in style else [])
+    for key in ("by", "outline_by"):
+        if key in style and style[key] not in names:
+            _fail(path, f"style.{key}: {style[key]!r} is not one of the layer's properties")
+    colours = (list(style.get("colors", {}).values()) + list(style.get("outline_colors", {}).values())
+               + ([style["color"]] if "color" in style else []))
     bad = [c for c in colours if not isinstance(c, str) or not COLOUR.match(c)]
     if bad:
         _fail(path, f"style: colours must look like #1f77b4, not {bad[0]!r}")

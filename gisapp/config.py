@@ -27,6 +27,15 @@ DEFAULTS: dict = {
     "projected_crs": "auto",
     # Patrol sight width on each side of a route, in metres, by mode (overridable per route).
     "sight_width_m": {"foot": 25.0, "ebike": 35.0, "motorcycle": 40.0, "car": 50.0},
+    # Coverage analysis (see ../shared/DESIGN.md, "Coverage, precisely").
+    "coverage": {
+        "min_gap_m2": 200.0,        # gap parts smaller than this are slivers, ignored
+        "target_share": 0.8,        # a grid whose covered share of its area of concern is below this is flagged
+        "road_buffer_m": 30.0,      # the area of concern is the grid within this of a road (when roads exist)
+        "alarm_patrol_reach_m": 500.0,  # an alarm farther than this from every active patrol route is flagged
+        "day": "10:00",             # the time of day that "day" coverage is computed for
+        "night": "23:00",           # the time of night that "night" coverage is computed for
+    },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
     # The map's base layer: {type = "none"} (plain background), {type = "local", url = "/static/tiles/{z}/{x}/{y}.png"},

@@ -15,7 +15,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from gisapp.catalogue import Layer
+from gisapp.catalogue import EXCLUSIVE_GROUPS, Layer
 
 VENDOR = "/static/vendor"
 DRAWING_ORDER = ["polygon", "line", "point"]  # points on top, where they can be clicked
@@ -149,7 +149,9 @@ def build_map(layers: list[Layer], role: str, user_label: str, basemap: dict,
         groups.setdefault(html.escape(layer.group), []).append(CatalogueTiles(layer, role).add_to(m))
         if layer.heat:
             groups[html.escape(layer.group)].append(HeatLayer(layer).add_to(m))
-    plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False).add_to(m)
+    exclusive = [html.escape(g) for g in EXCLUSIVE_GROUPS if html.escape(g) in groups]
+    plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False,
+                                exclusiveGroups=exclusive or None).add_to(m)
     Legend(layers).add_to(m)
     PageChrome(user_label).add_to(m)
     return m.get_root().render()

@@ -394,3 +394,23 @@ data_version = Table(
     Column("version", Integer, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Per-grid coverage results (see gisapp.coverage), one row per grid and period.
+grid_coverage = Table(
+    "grid_coverage", Base.metadata,
+    Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True),
+    Column("period", Text, primary_key=True),
+    *(Column(name, Float, nullable=False) for name in (
+        "concern_m2", "camera_m2", "alarm_m2", "patrol_m2", "covered_m2", "covered_share", "gap_m2")),
+    Column("gap_geom", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False)),
+    *(Column(name, Integer, nullable=False) for name in (
+        "cameras_reaching", "cameras_online", "disputes_in", "disputes_out", "alarms_in", "alarms_out")),
+    Column("road_m_in", Float, nullable=False), Column("road_m_out", Float, nullable=False),
+    Column("flagged", Boolean, nullable=False), Column("reasons", ARRAY(Text), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Grids whose coverage inputs changed since it was last computed (filled by triggers).
+coverage_dirty = Table("coverage_dirty", Base.metadata,
+                       Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True))

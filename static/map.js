@@ -28,7 +28,9 @@ window.gisapp = (function () {
         return { color: colour, weight: style.weight || 2, opacity: 0.9 };
       }
       var weight = style.weight === undefined ? 1 : style.weight;
-      return { color: colour, weight: weight, stroke: weight > 0, fill: true, fillColor: colour,
+      var outline = style.outline_by && (style.outline_colors || {})[String(properties[style.outline_by])];
+      if (outline) { weight = Math.max(weight, 1) * 3; }
+      return { color: outline || colour, weight: weight, stroke: weight > 0, fill: true, fillColor: colour,
                fillOpacity: style.fill_opacity === undefined ? 0.1 : style.fill_opacity };
     };
   }
@@ -44,16 +46,48 @@ window.gisapp = (function () {
     return '<div class="gisapp-popup"><h4>' + escapeHtml(config.title) + "</h4><table>" + rows.join("") + "</table></div>";
   }
 
+  /* Identify: a click asks the server for the features of every visible layer near it (the
+     tiles' canvases would only tell the topmost layer) and lists them in one popup, points first. */
+  var GEOMETRY_ORDER = { point: 0, line: 1, polygon: 2 };
+  var configs = {};
+
+  function identify(e) {
+    var map = e.target, visible = [];
+    map.eachLayer(function (layer) { if (layer._gisappConfig) { visible.push(layer._gisappConfig.id); } });
+    if (!visible.length) { return; }
+    var query = "lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
+                "&zoom=" + Math.round(map.getZoom()) + "&layers=" + visible.join(",");
+    fetch("/api/identify?" + query, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { layers: [] }; })
+      .then(function (answer) {
+        var sections = [];
+        answer.layers.forEach(function (found) {
+          var config = configs[found.id];
+          found.features.forEach(function (properties) {
+            sections.push([GEOMETRY_ORDER[config.geometry], popupHtml(config, properties)]);
+          });
+        });
+        if (!sections.length) { return; }
+        sections.sort(function (a, b) { return a[0] - b[0]; });
+        L.popup({ maxWidth: 380, maxHeight: 420 }).setLatLng(e.latlng)
+          .setContent(sections.map(function (s) { return s[1]; }).join("")).openOn(map);
+      });
+  }
+
   function tileLayer(url, config) {
     var styles = {};
     styles[config.id] = styleFor(config);
     var layer = L.vectorGrid.protobuf(url, {
-      rendererFactory: L.canvas.tile, interactive: true, vectorTileLayerStyles: styles,
-      minZoom: config.min_zoom, maxNativeZoom: 20, maxZoom: 22,
-      getFeatureId: function (f) { return f.properties.fid; }
+      rendererFactory: L.canvas.tile, interactive: false, vectorTileLayerStyles: styles,
+      minZoom: config.min_zoom, maxNativeZoom: 20, maxZoom: 22
     });
-    layer.on("click", function (e) {
-      L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent(popupHtml(config, e.layer.properties)).openOn(layer._map);
+    layer._gisappConfig = config;
+    configs[config.id] = config;
+    layer.on("add", function () {
+      if (!layer._map._gisappIdentify) {
+        layer._map._gisappIdentify = true;
+        layer._map.on("click", identify);
+      }
     });
     return layer;
   }

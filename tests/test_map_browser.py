@@ -82,9 +82,11 @@ def test_map_page(browser, live_demo, xss_camera):
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     box = page.locator(".folium-map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    popup = page.wait_for_selector(".gisapp-popup")
+    with page.expect_response(lambda r: "/api/identify?" in r.url and r.status == 200):
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.wait_for_selector(".leaflet-popup-content")
     assert XSS in popup.inner_text()
+    assert "摄像机 Cameras" in popup.inner_text()  # the camera and every other feature under the click
     assert popup.query_selector("img") is None
     page.wait_for_timeout(300)
     assert dialogs == [] and errors == []

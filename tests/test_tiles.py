@@ -81,3 +81,22 @@ def test_heat_points_count_every_dispute(demo_client, tokens):
     assert sum(p[2] for p in body["points"]) == 200 and body["max"] >= 1
     assert demo_client.get("/api/heat/cameras", headers=tokens["viewer"]).status_code == 404
     assert demo_client.get("/api/heat/disputes?bbox=oops", headers=tokens["viewer"]).status_code == 400
+
+
+def test_identify_lists_features_at_a_point_with_role_filtering(demo_client, tokens, demo_url):
+    engine = create_engine(demo_url)
+    with engine.connect() as conn:
+        code, lon, lat = conn.execute(text("SELECT code, ST_X(geom), ST_Y(geom) FROM dispute ORDER BY code LIMIT 1")).one()
+    engine.dispose()
+    url = f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=disputes,grids,boundaries"
+    center = demo_client.get(url, headers=tokens["center"]).json["layers"]
+    viewer = demo_client.get(url, headers=tokens["viewer"]).json["layers"]
+    found = {layer["id"]: layer["features"] for layer in center}
+    assert code in {f["code"] for f in found["disputes"]} and found["grids"] and found["boundaries"]
+    assert "parties" in found["disputes"][0]
+    assert all("parties" not in f for layer in viewer if layer["id"] == "disputes" for f in layer["features"])
+    assert demo_client.get(f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=routes",
+                           headers=tokens["viewer"]).status_code == 403
+    assert demo_client.get("/api/identify?lon=x&lat=1", headers=tokens["viewer"]).status_code == 400
+    far = demo_client.get(f"/api/identify?lon={lon + 0.5}&lat={lat}&zoom=18&layers=disputes", headers=tokens["center"])
+    assert far.json["layers"] == []

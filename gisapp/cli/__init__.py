@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from gisapp.cli.coverage import coverage
 from gisapp.cli.data import demo_command, export_command, import_command
 from gisapp.cli.db import db
 from gisapp.cli.serve import serve
@@ -14,5 +15,5 @@ def main() -> None:
     """Three-net (天网 · 地网 · 人网) map server for comprehensive governance centers."""
 
 
-for command in (db, user, import_command, export_command, demo_command, serve):
+for command in (db, user, import_command, export_command, demo_command, coverage, serve):
     main.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from gisapp.cli.common import fail_cleanly, settings_and_url
+from gisapp.coverage import recompute
 from gisapp.db import engine_for
 from gisapp.demo import DEMO_ACCOUNTS, describe_counts, load_demo
 from gisapp.io.export import export_layer
@@ -42,6 +43,9 @@ def import_command(layer: str, file: str | None, crs: str | None, skip_invalid: 
     except (ImportFailed, FileError, ReadError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{layer}: {result.inserted} row(s) imported")
+    refreshed = recompute(engine_for(url), settings, only_dirty=True, progress=True)
+    if refreshed:
+        click.echo(f"coverage recomputed for the {refreshed} grid(s) the import touched")
     if result.ignored_columns:
         click.echo(f"ignored columns: {', '.join(result.ignored_columns)}")
     if result.rejected:

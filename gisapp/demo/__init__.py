@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp import accounts
+from gisapp.coverage import recompute
 from gisapp.demo.town import TOWNSHIP, TownBuilder
 from gisapp.io.load import import_frame
 from gisapp.io.specs import LOAD_ORDER, SPECS
@@ -17,7 +18,7 @@ DEMO_ACCOUNTS = {
     "gridworker": ("gridworker-demo", "grid_worker", None, (f"{TOWNSHIP}00101", f"{TOWNSHIP}00102")),
     "viewer": ("viewer-demo", "viewer", None, ()),
 }
-DATA_TABLES = ["dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
+DATA_TABLES = ["grid_coverage", "coverage_dirty", "dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
                "person_assignment", "user_grid", "api_token", "app_user", "person", "patrol_team",
                "road", "grid", "admin_area"]
 
@@ -53,6 +54,7 @@ def load_demo(engine, settings: dict, *, reset: bool = False, progress: bool = T
             if not session.scalar(text("SELECT 1 FROM app_user WHERE login = :l"), {"l": login}):
                 accounts.create_user(session, login, password, role, team, grids)
         session.flush()
+    recompute(engine, settings, only_dirty=True, progress=progress)
     return counts
 
 

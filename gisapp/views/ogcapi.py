@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from gisapp.auth import csrf, roles_allowed
 from gisapp.catalogue import Layer
+from gisapp.coverage import recompute_dirty
 from gisapp.editing import EditError, create_feature, delete_feature, replace_feature
 from gisapp.openapi import openapi_document
 from gisapp.features import (DEFAULT_LIMIT, MAX_LIMIT, QueryError, get_feature, layer_extent, parse_bbox,
@@ -205,10 +206,12 @@ def _body() -> dict:
 
 
 def _in_transaction(action):
-    """Run ``action(connection)`` and commit, or roll back everything if it fails."""
+    """Run ``action(connection)``, bring the coverage of the grids it touched up to date, and
+    commit; or roll back everything if any of it fails."""
     session = db_session()
     try:
         result = action(session.connection())
+        recompute_dirty(session.connection(), current_app.config["GISAPP"])
         session.commit()
         return result
     except Exception:

@@ -6,6 +6,7 @@ SQL, with only the properties the role may see. Its ETag changes whenever the da
 from __future__ import annotations
 
 import hashlib
+import math
 
 from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
@@ -13,7 +14,7 @@ from sqlalchemy import text
 
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
-from gisapp.features import QueryError, data_version, parse_bbox, parse_int, spatial_filter
+from gisapp.features import DEGREES_PER_METRE, QueryError, data_version, parse_bbox, parse_int, spatial_filter
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import layer_params, visible_layer
 
@@ -79,3 +80,46 @@ def heat(layer_id: str):
         dict(layer_params(), x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3], cell=cell)).all()
     points = [[round(lat, 6), round(lon, 6), n] for lat, lon, n in rows]
     return jsonify(points=points, max=max((p[2] for p in points), default=0))
+
+
+IDENTIFY_PIXELS = 6  # how near a click must be to a point or line, in screen pixels
+EARTH_M_PER_PIXEL_Z0 = 156543.03
+
+
+@bp.route("/api/identify")
+@roles_allowed()
+def identify():
+    """The features of the visible layers at a clicked point: ?lon=&lat=&zoom=&layers=a,b,c.
+
+    Points and lines count within a few screen pixels of the click; polygons when they contain it.
+    Only the properties the role may see are returned; at most 10 features per layer.
+    """
+    try:
+        lon, lat = float(request.args["lon"]), float(request.args["lat"])
+    except (KeyError, ValueError):
+        abort(400, description="lon, lat: give the clicked point as numbers")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        abort(400, description="lon, lat: out of range")
+    try:
+        zoom = parse_int(request.args.get("zoom"), "zoom", 15, 0, 24)
+    except QueryError as exc:
+        abort(400, description=str(exc))
+    wanted = [w for w in request.args.get("layers", "").split(",") if w]
+    tolerance_m = EARTH_M_PER_PIXEL_Z0 * math.cos(math.radians(lat)) / 2 ** zoom * IDENTIFY_PIXELS
+    session, found = db_session(), []
+    params = dict(layer_params(), lon=lon, lat=lat, tol=tolerance_m)
+    point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+    for layer_id in wanted:
+        layer = visible_layer(layer_id)
+        if zoom < layer.min_zoom:
+            continue
+        names = layer.properties_for(current_user.role)
+        pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in names)
+        rows = session.execute(text(
+            f"SELECT json_build_object({pairs}) FROM ({layer.sql}) AS src "
+            f"WHERE {spatial_filter(layer, f'ST_Expand({point}, :tol * {DEGREES_PER_METRE})')} "
+            f"AND ST_DWithin(src.geom::geography, {point}::geography, :tol) ORDER BY src.fid LIMIT 10"),
+            params).scalars().all()
+        if rows:
+            found.append({"id": layer.id, "features": rows})
+    return jsonify(layers=found)

@@ -1,0 +1,79 @@
+"""Per-grid coverage by the three nets: computing it in PostGIS and keeping it current.
+
+Results live in ``grid_coverage`` (one row per grid and period, day and night). Triggers add the
+grids touched by any change of a camera, alarm, route, time window, road or grid to
+``coverage_dirty``; ``recompute_dirty`` brings exactly those up to date, and the API and the
+importer call it right after their writes.
+"""
+from __future__ import annotations
+
+import json
+
+from pyproj import CRS
+from sqlalchemy import text
+from tqdm import tqdm
+
+from gisapp.coverage.sql import COVERAGE_SQL
+from gisapp.features import DEGREES_PER_METRE
+
+PERIODS = ("day", "night")
+BATCH = 200        # grids per transaction in a full recompute
+STATEMENT_GRIDS = 4  # grids per statement: larger sets make PostgreSQL choose worse plans (measured)
+# Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.
+MAX_CORRIDOR_M = 500.0
+
+
+def projected_srid(conn, settings: dict) -> int:
+    """The EPSG code of the CRS measured in: configured, or the UTM zone of the grids' centre."""
+    configured = settings["projected_crs"]
+    if configured != "auto":
+        return CRS.from_user_input(configured).to_epsg()
+    centre = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c "
+                               "FROM grid) x")).one()
+    lon, lat = centre if centre[0] is not None else (114.0, 34.0)
+    return (32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1
+
+
+def _params(conn, settings: dict) -> dict:
+    cov = settings["coverage"]
+    reach = max(MAX_CORRIDOR_M, cov["road_buffer_m"], cov["alarm_patrol_reach_m"])
+    return {"srid": projected_srid(conn, settings), "widths": json.dumps(settings["sight_width_m"]),
+            "road_buffer": cov["road_buffer_m"], "min_gap": cov["min_gap_m2"], "target": cov["target_share"],
+            "alarm_reach": cov["alarm_patrol_reach_m"], "night": cov["night"], "deg": reach * DEGREES_PER_METRE,
+            "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
+
+
+def compute_grids(conn, settings: dict, grid_ids: list[int]) -> None:
+    """Compute day and night coverage of ``grid_ids`` over ``conn`` (the caller's transaction)."""
+    if not grid_ids:
+        return
+    params = _params(conn, settings)
+    for start in range(0, len(grid_ids), STATEMENT_GRIDS):
+        chunk = grid_ids[start:start + STATEMENT_GRIDS]
+        for period in PERIODS:
+            conn.execute(text(COVERAGE_SQL), dict(params, ids=chunk, period=period,
+                                                 t=settings["coverage"][period]))
+    conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
+
+
+def recompute_dirty(conn, settings: dict) -> int:
+    """Recompute the grids marked dirty by the last changes; return how many."""
+    ids = conn.execute(text("SELECT grid_id FROM coverage_dirty ORDER BY grid_id")).scalars().all()
+    compute_grids(conn, settings, list(ids))
+    return len(ids)
+
+
+def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: bool = False) -> int:
+    """Recompute every grid (or only the dirty ones) in batches, one transaction each; return how many."""
+    with engine.connect() as conn:
+        table = "coverage_dirty" if only_dirty else "grid"
+        column = "grid_id" if only_dirty else "id"
+        ids = conn.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
+    bar = tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress)
+    for start in range(0, len(ids), BATCH):
+        batch = list(ids[start:start + BATCH])
+        with engine.begin() as conn:
+            compute_grids(conn, settings, batch)
+        bar.update(len(batch))
+    bar.close()
+    return len(ids)

@@ -1,0 +1,131 @@
+"""The coverage statement: one set-based query per batch of grids and time of day.
+
+Everything is measured in metres in the projected CRS ``:srid``. Inputs come through the GiST
+indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom.
+Parameters: ids (grid ids), period ('day'/'night'), t (time of day), night (the night time),
+srid, widths (JSON sight width by mode), road_buffer, has_roads, min_gap, target, alarm_reach,
+deg (a margin in degrees wide enough for any corridor, road buffer or alarm reach).
+"""
+
+# A route patrols at time t when one of its windows contains t (a window may cross midnight);
+# a route without windows patrols all day.
+ACTIVE_AT = """(NOT EXISTS (SELECT 1 FROM patrol_window w WHERE w.route_id = r.id) OR EXISTS (
+    SELECT 1 FROM patrol_window w WHERE w.route_id = r.id AND CASE WHEN w.starts < w.ends
+        THEN {t} >= w.starts AND {t} < w.ends ELSE {t} >= w.starts OR {t} < w.ends END))"""
+
+COVERAGE_SQL = f"""
+WITH g AS (
+    SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom FROM grid gr WHERE gr.id = ANY(:ids)
+),
+concern AS (  -- the area of concern: the grid near roads when there are roads, else the whole grid
+    SELECT g.id, CASE WHEN NOT :has_roads THEN g.geom ELSE coalesce(ST_Intersection(g.geom, (
+        SELECT ST_Union(ST_Buffer(ST_Transform(rd.geom, :srid), :road_buffer, 'quad_segs=4'))
+        FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
+    FROM g
+),
+cams AS (
+    SELECT g.id,
+           ST_Union(ST_Transform(c.view_geom, :srid)) FILTER (WHERE c.status = 'online') AS u,
+           count(*) FILTER (WHERE c.status <> 'planned') AS reaching,
+           count(*) FILTER (WHERE c.status = 'online') AS online,
+           count(*) FILTER (WHERE c.status IN ('offline', 'faulty')) AS down
+    FROM g JOIN camera c ON c.view_geom && g.g4326 AND ST_Intersects(c.view_geom, g.g4326)
+    GROUP BY g.id
+),
+alarms AS (
+    SELECT g.id, ST_Union(ST_Transform(a.reach_geom, :srid)) FILTER (WHERE a.status = 'online') AS u
+    FROM g JOIN alarm_point a ON a.reach_geom && g.g4326 AND ST_Intersects(a.reach_geom, g.g4326)
+    GROUP BY g.id
+),
+rt AS (
+    SELECT r.id, r.geom, coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
+           {ACTIVE_AT.format(t=":t")} AS now_on, {ACTIVE_AT.format(t=":night")} AS night_on
+    FROM patrol_route r WHERE r.active
+),
+near AS (  -- each route near each grid, clipped to the grid's neighbourhood before buffering
+    SELECT g.id, rt.width, rt.now_on, rt.night_on,
+           ST_ClipByBox2D(ST_Transform(rt.geom, :srid), ST_Expand(Box2D(g.geom), rt.width + 1)) AS part
+    FROM g JOIN rt ON rt.geom && ST_Expand(g.g4326, :deg)
+    WHERE ST_DWithin(ST_Transform(rt.geom, :srid), g.geom, rt.width)
+),
+patrols AS (
+    SELECT id, ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE now_on) AS u,
+           count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
+    FROM near GROUP BY id
+),
+parts AS (
+    SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern,
+           coalesce(ST_Intersection(cn.geom, c.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS cam,
+           coalesce(ST_Intersection(cn.geom, a.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS alarm,
+           coalesce(ST_Intersection(cn.geom, p.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS patrol,
+           coalesce(c.reaching, 0) AS reaching, coalesce(c.online, 0) AS online, coalesce(c.down, 0) AS down,
+           coalesce(p.any_n, 0) AS any_n, coalesce(p.night_n, 0) AS night_n
+    FROM g JOIN concern cn ON cn.id = g.id LEFT JOIN cams c ON c.id = g.id
+    LEFT JOIN alarms a ON a.id = g.id LEFT JOIN patrols p ON p.id = g.id
+),
+covered AS (
+    SELECT parts.*, ST_UnaryUnion(ST_Collect(ARRAY[cam, alarm, patrol])) AS u,
+           ST_UnaryUnion(ST_Collect(cam, patrol)) AS watched
+    FROM parts
+),
+gapped AS (
+    SELECT covered.*, ST_Difference(concern, u) AS raw_gap FROM covered
+),
+kept AS (  -- gap parts at least min_gap square metres; smaller ones are slivers
+    SELECT gapped.id, ST_Multi(ST_Collect(d.geom)) AS gap
+    FROM gapped CROSS JOIN LATERAL ST_Dump(gapped.raw_gap) d
+    WHERE ST_Area(d.geom) >= :min_gap GROUP BY gapped.id
+),
+counted AS (
+    SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2,
+        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id
+            AND ST_Intersects(ST_Transform(d.geom, :srid), gp.u)) AS disputes_in,
+        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id) AS disputes_all,
+        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id AND d.status <> 'closed'
+            AND k.gap IS NOT NULL AND ST_Intersects(ST_Transform(d.geom, :srid), k.gap)) AS open_in_gap,
+        (SELECT count(*) FILTER (WHERE ST_Intersects(ST_Transform(a.geom, :srid), gp.watched)) FROM alarm_point a
+            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))) AS alarms_in,
+        (SELECT count(*) FROM alarm_point a
+            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))) AS alarms_all,
+        (SELECT count(*) FROM alarm_point a
+            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))
+              AND NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
+                              AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach))) AS alarms_far,
+        (SELECT coalesce(sum(ST_Length(ST_Intersection(ST_Transform(rd.geom, :srid), gp.grid))), 0) FROM road rd
+            WHERE rd.geom && gp.g4326) AS road_all,
+        (SELECT coalesce(sum(ST_Length(ST_Intersection(ST_Intersection(ST_Transform(rd.geom, :srid), gp.grid), gp.u))), 0)
+            FROM road rd WHERE rd.geom && gp.g4326) AS road_in
+    FROM gapped gp LEFT JOIN kept k ON k.id = gp.id
+),
+result AS (
+    SELECT c.*, ST_Area(c.concern) AS concern_m2, ST_Area(c.u) AS covered_m2,
+           CASE WHEN ST_Area(c.concern) > 0 THEN ST_Area(c.u) / ST_Area(c.concern) ELSE 1 END AS share
+    FROM counted c
+)
+INSERT INTO grid_coverage (grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
+    gap_m2, gap_geom, cameras_reaching, cameras_online, disputes_in, disputes_out, alarms_in, alarms_out,
+    road_m_in, road_m_out, flagged, reasons, computed_at)
+SELECT id, :period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
+    gap_m2, ST_Transform(gap, 4326), reaching, online, disputes_in, disputes_all - disputes_in,
+    alarms_in, alarms_all - alarms_in, road_in, road_all - road_in,
+    gap_m2 > 0 OR share < :target,
+    array_remove(ARRAY[
+        CASE WHEN gap_m2 > 0 THEN 'gap' END,
+        CASE WHEN share < :target THEN 'share_below_target' END,
+        CASE WHEN reaching = 0 THEN 'no_camera' END,
+        CASE WHEN down > 0 THEN 'cameras_offline' END,
+        CASE WHEN any_n = 0 THEN 'no_patrol' END,
+        CASE WHEN any_n > 0 AND night_n = 0 THEN 'no_night_patrol' END,
+        CASE WHEN open_in_gap > 0 THEN 'open_dispute_in_gap' END,
+        CASE WHEN alarms_far > 0 THEN 'alarm_beyond_patrol_reach' END], NULL),
+    now()
+FROM result
+ON CONFLICT (grid_id, period) DO UPDATE SET
+    concern_m2 = EXCLUDED.concern_m2, camera_m2 = EXCLUDED.camera_m2, alarm_m2 = EXCLUDED.alarm_m2,
+    patrol_m2 = EXCLUDED.patrol_m2, covered_m2 = EXCLUDED.covered_m2, covered_share = EXCLUDED.covered_share,
+    gap_m2 = EXCLUDED.gap_m2, gap_geom = EXCLUDED.gap_geom, cameras_reaching = EXCLUDED.cameras_reaching,
+    cameras_online = EXCLUDED.cameras_online, disputes_in = EXCLUDED.disputes_in,
+    disputes_out = EXCLUDED.disputes_out, alarms_in = EXCLUDED.alarms_in, alarms_out = EXCLUDED.alarms_out,
+    road_m_in = EXCLUDED.road_m_in, road_m_out = EXCLUDED.road_m_out, flagged = EXCLUDED.flagged,
+    reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at
+"""
