@@ -142,7 +142,7 @@ def tokens(demo_app):
     """A bearer-token header for each demo role."""
     client = demo_app.test_client()
     headers = {}
-    for login_name, (password, role, *_rest) in DEMO_ACCOUNTS.items():
+    for login_name, (password, role) in DEMO_ACCOUNTS.items():
         token = client.post("/api/auth/token", json={"login": login_name, "password": password}).json["token"]
         headers[role] = {"Authorization": f"Bearer {token}"}
     return headers

@@ -8,6 +8,8 @@ importer call it right after their writes.
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from pyproj import CRS
 from sqlalchemy import text
@@ -17,8 +19,8 @@ from gisapp.coverage.sql import COVERAGE_SQL
 from gisapp.features import DEGREES_PER_METRE
 
 PERIODS = ("day", "night")
-BATCH = 200        # grids per transaction in a full recompute
-STATEMENT_GRIDS = 4  # grids per statement: larger sets make PostgreSQL choose worse plans (measured)
+BATCH = 50           # grids per transaction in a full recompute
+STATEMENT_GRIDS = 1  # grids per statement: larger sets made PostgreSQL choose worse plans (measured)
 # Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.
 MAX_CORRIDOR_M = 500.0
 
@@ -39,7 +41,8 @@ def _params(conn, settings: dict) -> dict:
     reach = max(MAX_CORRIDOR_M, cov["road_buffer_m"], cov["alarm_patrol_reach_m"])
     return {"srid": projected_srid(conn, settings), "widths": json.dumps(settings["sight_width_m"]),
             "road_buffer": cov["road_buffer_m"], "min_gap": cov["min_gap_m2"], "target": cov["target_share"],
-            "alarm_reach": cov["alarm_patrol_reach_m"], "night": cov["night"], "deg": reach * DEGREES_PER_METRE,
+            "alarm_reach": cov["alarm_patrol_reach_m"], "day": cov["day"], "night": cov["night"],
+            "deg": reach * DEGREES_PER_METRE, "road_deg": cov["road_buffer_m"] * DEGREES_PER_METRE,
             "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
 
 
@@ -49,10 +52,7 @@ def compute_grids(conn, settings: dict, grid_ids: list[int]) -> None:
         return
     params = _params(conn, settings)
     for start in range(0, len(grid_ids), STATEMENT_GRIDS):
-        chunk = grid_ids[start:start + STATEMENT_GRIDS]
-        for period in PERIODS:
-            conn.execute(text(COVERAGE_SQL), dict(params, ids=chunk, period=period,
-                                                 t=settings["coverage"][period]))
+        conn.execute(text(COVERAGE_SQL), dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
     conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
 
 
@@ -63,17 +63,26 @@ def recompute_dirty(conn, settings: dict) -> int:
     return len(ids)
 
 
-def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: bool = False) -> int:
-    """Recompute every grid (or only the dirty ones) in batches, one transaction each; return how many."""
+def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: bool = False,
+              workers: int | None = None) -> int:
+    """Recompute every grid (or only the dirty ones); return how many.
+
+    Batches of grids are independent transactions, run on ``workers`` connections at once
+    (default: one per CPU core), so a whole city uses every core of the database machine.
+    """
     with engine.connect() as conn:
         table = "coverage_dirty" if only_dirty else "grid"
         column = "grid_id" if only_dirty else "id"
         ids = conn.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
-    bar = tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress)
-    for start in range(0, len(ids), BATCH):
-        batch = list(ids[start:start + BATCH])
+    batches = [list(ids[start:start + BATCH]) for start in range(0, len(ids), BATCH)]
+
+    def run(batch: list[int]) -> int:
         with engine.begin() as conn:
             compute_grids(conn, settings, batch)
-        bar.update(len(batch))
-    bar.close()
+        return len(batch)
+
+    with tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress) as bar, \
+            ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for done in pool.map(run, batches):
+            bar.update(done)
     return len(ids)

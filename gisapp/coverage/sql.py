@@ -2,9 +2,10 @@
 
 Everything is measured in metres in the projected CRS ``:srid``. Inputs come through the GiST
 indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom.
-Parameters: ids (grid ids), period ('day'/'night'), t (time of day), night (the night time),
-srid, widths (JSON sight width by mode), road_buffer, has_roads, min_gap, target, alarm_reach,
-deg (a margin in degrees wide enough for any corridor, road buffer or alarm reach).
+Both periods are computed in one pass: only the patrol corridors depend on the time of day.
+Parameters: ids (grid ids), day and night (times of day), srid, widths (JSON sight width by mode),
+road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach,
+deg (a margin in degrees wide enough for any corridor or alarm reach).
 """
 
 # A route patrols at time t when one of its windows contains t (a window may cross midnight);
@@ -20,7 +21,7 @@ WITH g AS (
 concern AS (  -- the area of concern: the grid near roads when there are roads, else the whole grid
     SELECT g.id, CASE WHEN NOT :has_roads THEN g.geom ELSE coalesce(ST_Intersection(g.geom, (
         SELECT ST_Union(ST_Buffer(ST_Transform(rd.geom, :srid), :road_buffer, 'quad_segs=4'))
-        FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
+        FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :road_deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
     FROM g
 ),
 cams AS (
@@ -39,29 +40,36 @@ alarms AS (
 ),
 rt AS (
     SELECT r.id, r.geom, coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
-           {ACTIVE_AT.format(t=":t")} AS now_on, {ACTIVE_AT.format(t=":night")} AS night_on
+           {ACTIVE_AT.format(t="CAST(:day AS time)")} AS day_on, {ACTIVE_AT.format(t="CAST(:night AS time)")} AS night_on
     FROM patrol_route r WHERE r.active
 ),
 near AS (  -- each route near each grid, clipped to the grid's neighbourhood before buffering
-    SELECT g.id, rt.width, rt.now_on, rt.night_on,
+    SELECT g.id, rt.width, rt.day_on, rt.night_on,
            ST_ClipByBox2D(ST_Transform(rt.geom, :srid), ST_Expand(Box2D(g.geom), rt.width + 1)) AS part
     FROM g JOIN rt ON rt.geom && ST_Expand(g.g4326, :deg)
     WHERE ST_DWithin(ST_Transform(rt.geom, :srid), g.geom, rt.width)
 ),
 patrols AS (
-    SELECT id, ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE now_on) AS u,
+    SELECT id, ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE day_on) AS u_day,
+           ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE night_on) AS u_night,
            count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
     FROM near GROUP BY id
 ),
-parts AS (
+per_grid AS (
     SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern,
            coalesce(ST_Intersection(cn.geom, c.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS cam,
            coalesce(ST_Intersection(cn.geom, a.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS alarm,
-           coalesce(ST_Intersection(cn.geom, p.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS patrol,
+           p.u_day, p.u_night,
            coalesce(c.reaching, 0) AS reaching, coalesce(c.online, 0) AS online, coalesce(c.down, 0) AS down,
            coalesce(p.any_n, 0) AS any_n, coalesce(p.night_n, 0) AS night_n
     FROM g JOIN concern cn ON cn.id = g.id LEFT JOIN cams c ON c.id = g.id
     LEFT JOIN alarms a ON a.id = g.id LEFT JOIN patrols p ON p.id = g.id
+),
+parts AS (  -- one row per grid and period
+    SELECT pg.id, pg.grid, pg.g4326, pg.concern, pg.cam, pg.alarm, pp.period,
+           coalesce(ST_Intersection(pg.concern, pp.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS patrol,
+           pg.reaching, pg.online, pg.down, pg.any_n, pg.night_n
+    FROM per_grid pg CROSS JOIN LATERAL (VALUES ('day', pg.u_day), ('night', pg.u_night)) AS pp(period, u)
 ),
 covered AS (
     SELECT parts.*, ST_UnaryUnion(ST_Collect(ARRAY[cam, alarm, patrol])) AS u,
@@ -72,30 +80,39 @@ gapped AS (
     SELECT covered.*, ST_Difference(concern, u) AS raw_gap FROM covered
 ),
 kept AS (  -- gap parts at least min_gap square metres; smaller ones are slivers
-    SELECT gapped.id, ST_Multi(ST_Collect(d.geom)) AS gap
+    SELECT gapped.id, gapped.period, ST_Multi(ST_Collect(d.geom)) AS gap
     FROM gapped CROSS JOIN LATERAL ST_Dump(gapped.raw_gap) d
-    WHERE ST_Area(d.geom) >= :min_gap GROUP BY gapped.id
+    WHERE ST_Area(d.geom) >= :min_gap GROUP BY gapped.id, gapped.period
+),
+dispute_pts AS (  -- each grid's disputes, transformed once
+    SELECT d.grid_id AS id, d.status <> 'closed' AS open, ST_Transform(d.geom, :srid) AS p
+    FROM dispute d WHERE d.grid_id = ANY(:ids)
+),
+alarm_pts AS (  -- each grid's alarm points, and whether any active route is within reach
+    SELECT g.id, ST_Transform(a.geom, :srid) AS p,
+           NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
+                       AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
+    FROM g JOIN alarm_point a ON a.geom && g.g4326 AND ST_Covers(g.g4326, a.geom)
+),
+road_parts AS (  -- each grid's road pieces
+    SELECT g.id, ST_Intersection(ST_Transform(rd.geom, :srid), g.geom) AS part
+    FROM g JOIN road rd ON rd.geom && g.g4326 AND ST_Intersects(rd.geom, g.g4326)
 ),
 counted AS (
-    SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2,
-        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id
-            AND ST_Intersects(ST_Transform(d.geom, :srid), gp.u)) AS disputes_in,
-        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id) AS disputes_all,
-        (SELECT count(*) FROM dispute d WHERE d.grid_id = gp.id AND d.status <> 'closed'
-            AND k.gap IS NOT NULL AND ST_Intersects(ST_Transform(d.geom, :srid), k.gap)) AS open_in_gap,
-        (SELECT count(*) FILTER (WHERE ST_Intersects(ST_Transform(a.geom, :srid), gp.watched)) FROM alarm_point a
-            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))) AS alarms_in,
-        (SELECT count(*) FROM alarm_point a
-            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))) AS alarms_all,
-        (SELECT count(*) FROM alarm_point a
-            WHERE a.geom && gp.g4326 AND ST_Covers(gp.grid, ST_Transform(a.geom, :srid))
-              AND NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
-                              AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach))) AS alarms_far,
-        (SELECT coalesce(sum(ST_Length(ST_Intersection(ST_Transform(rd.geom, :srid), gp.grid))), 0) FROM road rd
-            WHERE rd.geom && gp.g4326) AS road_all,
-        (SELECT coalesce(sum(ST_Length(ST_Intersection(ST_Intersection(ST_Transform(rd.geom, :srid), gp.grid), gp.u))), 0)
-            FROM road rd WHERE rd.geom && gp.g4326) AS road_in
-    FROM gapped gp LEFT JOIN kept k ON k.id = gp.id
+    SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2, dc.*, ac.*, rc.*
+    FROM gapped gp LEFT JOIN kept k ON k.id = gp.id AND k.period = gp.period
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE ST_Intersects(dp.p, gp.u)) AS disputes_in, count(*) AS disputes_all,
+               count(*) FILTER (WHERE dp.open AND k.gap IS NOT NULL AND ST_Intersects(dp.p, k.gap)) AS open_in_gap
+        FROM dispute_pts dp WHERE dp.id = gp.id) dc
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE ST_Intersects(ap.p, gp.watched)) AS alarms_in, count(*) AS alarms_all,
+               count(*) FILTER (WHERE ap.far) AS alarms_far
+        FROM alarm_pts ap WHERE ap.id = gp.id) ac
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(ST_Length(rp.part)), 0) AS road_all,
+               coalesce(sum(ST_Length(ST_Intersection(rp.part, gp.u))), 0) AS road_in
+        FROM road_parts rp WHERE rp.id = gp.id) rc
 ),
 result AS (
     SELECT c.*, ST_Area(c.concern) AS concern_m2, ST_Area(c.u) AS covered_m2,
@@ -105,7 +122,7 @@ result AS (
 INSERT INTO grid_coverage (grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
     gap_m2, gap_geom, cameras_reaching, cameras_online, disputes_in, disputes_out, alarms_in, alarms_out,
     road_m_in, road_m_out, flagged, reasons, computed_at)
-SELECT id, :period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
+SELECT id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
     gap_m2, ST_Transform(gap, 4326), reaching, online, disputes_in, disputes_all - disputes_in,
     alarms_in, alarms_all - alarms_in, road_in, road_all - road_in,
     gap_m2 > 0 OR share < :target,

@@ -6,17 +6,19 @@ from sqlalchemy.orm import Session
 
 from gisapp import accounts
 from gisapp.coverage import recompute
-from gisapp.demo.town import TOWNSHIP, TownBuilder
+from gisapp.demo.city import CityBuilder
+from gisapp.demo.town import TownBuilder
 from gisapp.io.load import import_frame
 from gisapp.io.specs import LOAD_ORDER, SPECS
 
-# login -> (password, role, team, grids): for trying the server, never for production.
+# login -> (password, role): for trying the server, never for production. The team leader leads
+# the first patrol team, the grid worker has the first two grids.
 DEMO_ACCOUNTS = {
-    "center": ("center-demo", "center", None, ()),
-    "leader": ("leader-demo", "team_leader", "T01", ()),
-    "planner": ("planner-demo", "planner", None, ()),
-    "gridworker": ("gridworker-demo", "grid_worker", None, (f"{TOWNSHIP}00101", f"{TOWNSHIP}00102")),
-    "viewer": ("viewer-demo", "viewer", None, ()),
+    "center": ("center-demo", "center"),
+    "leader": ("leader-demo", "team_leader"),
+    "planner": ("planner-demo", "planner"),
+    "gridworker": ("gridworker-demo", "grid_worker"),
+    "viewer": ("viewer-demo", "viewer"),
 }
 DATA_TABLES = ["grid_coverage", "coverage_dirty", "dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
                "person_assignment", "user_grid", "api_token", "app_user", "person", "patrol_team",
@@ -24,9 +26,25 @@ DATA_TABLES = ["grid_coverage", "coverage_dirty", "dispute", "patrol_window", "p
 
 
 def is_loaded(engine) -> bool:
-    """True when the demo township is in the database."""
+    """True when the database holds areas already (the demo town, a city, or real data)."""
     with engine.connect() as conn:
-        return bool(conn.scalar(text("SELECT 1 FROM admin_area WHERE code = :c"), {"c": TOWNSHIP}))
+        return bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM admin_area)")))
+
+
+def _builder(scale: str):
+    """The town (scale "town"), the whole city ("city") or a city of that many villages."""
+    if scale == "town":
+        return TownBuilder()
+    return CityBuilder() if scale == "city" else CityBuilder(int(scale))
+
+
+def _add_accounts(session) -> None:
+    team = session.scalar(text("SELECT code FROM patrol_team ORDER BY code LIMIT 1"))
+    grids = tuple(session.scalars(text("SELECT code FROM grid ORDER BY code LIMIT 2")))
+    for login, (password, role) in DEMO_ACCOUNTS.items():
+        if not session.scalar(text("SELECT 1 FROM app_user WHERE login = :l"), {"l": login}):
+            accounts.create_user(session, login, password, role, team if role == "team_leader" else None,
+                                 grids if role == "grid_worker" else ())
 
 
 def clear_all(conn) -> None:
@@ -34,27 +52,30 @@ def clear_all(conn) -> None:
     conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
 
 
-def load_demo(engine, settings: dict, *, reset: bool = False, progress: bool = True) -> dict[str, int] | None:
-    """Load the demo town and accounts in one transaction; return rows per layer.
+def load_demo(engine, settings: dict, *, scale: str = "town", reset: bool = False,
+              progress: bool = True) -> dict[str, int] | None:
+    """Load demo data and the demo accounts in one transaction; return rows per layer.
 
-    Returns None, changing nothing, when the town is already loaded and ``reset`` is false.
-    With ``reset``, every row of every table is deleted first.
+    ``scale`` is "town" (the township of the source material), "city" (a prefecture's published
+    counts) or a number of villages. Returns None, changing nothing, when areas are already loaded
+    and ``reset`` is false; with ``reset``, every row of every table is deleted first. The town's
+    coverage is computed at once; a city's is left to ``gisapp coverage --all`` (a long job).
     """
     if is_loaded(engine) and not reset:
         return None
-    layers = TownBuilder().layers()
+    layers = _builder(scale).layers()
     counts = {}
     with engine.begin() as conn:
         if reset:
             clear_all(conn)
         for name in LOAD_ORDER:
-            counts[name], _ = import_frame(conn, name, layers[name], settings, progress=progress)
+            if name in layers:
+                counts[name], _ = import_frame(conn, name, layers[name], settings, progress=progress)
         session = Session(bind=conn)
-        for login, (password, role, team, grids) in DEMO_ACCOUNTS.items():
-            if not session.scalar(text("SELECT 1 FROM app_user WHERE login = :l"), {"l": login}):
-                accounts.create_user(session, login, password, role, team, grids)
+        _add_accounts(session)
         session.flush()
-    recompute(engine, settings, only_dirty=True, progress=progress)
+    if scale == "town":
+        recompute(engine, settings, only_dirty=True, progress=progress)
     return counts
 
 
