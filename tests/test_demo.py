@@ -53,3 +53,27 @@ def test_demo_is_deterministic(engine, settings):
     a, b = TownBuilder().layers(), TownBuilder().layers()
     for name in a:
         assert a[name].equals(b[name]), name
+
+
+def test_city_scale_counts(cli, engine):
+    from gisapp.demo.city import scaled_counts
+    expected = scaled_counts(5)
+    result = cli("demo", "--scale", "5")
+    assert result.exit_code == 0 and "demo 5 loaded" in result.output and "gisapp coverage --all" in result.output
+    with engine.connect() as conn:
+        counts = {name: conn.scalar(text(f"SELECT count(*) FROM {table}")) for name, table in (
+            ("grids", "grid"), ("cameras", "camera"), ("alarms", "alarm_point"), ("disputes", "dispute"),
+            ("routes", "patrol_route"))}
+        assert conn.scalar(text("SELECT count(*) FROM admin_area WHERE level = 'village'")) == 5
+        assert conn.scalar(text("SELECT count(*) FROM dispute WHERE grid_id IS NULL")) == 0
+    assert counts == {"grids": expected["grids"], "cameras": expected["cameras"], "alarms": expected["alarms"],
+                      "disputes": expected["disputes"], "routes": 5}
+    assert "already loaded" in cli("demo", "--scale", "city").output
+    for bad in ("0", "huge", "-3"):
+        assert cli("demo", "--scale", bad).exit_code == 2
+
+
+def test_city_counts_match_the_published_figures():
+    from gisapp.demo.city import scaled_counts
+    assert scaled_counts(2324) == {"counties": 12, "townships": 153, "villages": 2324, "grids": 15241,
+                                   "disputes": 151221, "cameras": 50000, "alarms": 3000}
