@@ -20,12 +20,15 @@ SELECT v.code AS village_code, v.name AS village, g.code AS grid_code, g.name AS
        round(gc.road_m_in::numeric, 1)::float AS road_m_in, round(gc.road_m_out::numeric, 1)::float AS road_m_out
 FROM grid_coverage gc JOIN grid g ON g.id = gc.grid_id JOIN admin_area v ON v.id = g.village_id
 WHERE gc.period = :period AND (CAST(:village AS text) IS NULL OR v.code = :village)
+  AND (CAST(:grid AS text) IS NULL OR g.code = :grid)
   AND (CAST(:flagged AS boolean) IS NULL OR gc.flagged = :flagged)
 ORDER BY v.code, g.code
 """
 
 
-def coverage_table(conn, period: str, *, village: str | None = None, flagged: bool | None = None) -> pd.DataFrame:
-    """Per-grid coverage figures for ``period`` ('day' or 'night'), optionally one village or flag state."""
-    rows = conn.execute(text(REPORT_SQL), {"period": period, "village": village, "flagged": flagged}).mappings().all()
+def coverage_table(conn, period: str, *, village: str | None = None, grid: str | None = None,
+                   flagged: bool | None = None) -> pd.DataFrame:
+    """Per-grid coverage figures for ``period`` ('day' or 'night'), optionally one village, grid or flag state."""
+    rows = conn.execute(text(REPORT_SQL), {"period": period, "village": village, "grid": grid,
+                                           "flagged": flagged}).mappings().all()
     return pd.DataFrame(rows, columns=COLUMNS)

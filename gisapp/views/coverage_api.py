@@ -51,8 +51,7 @@ def one_grid(code: str):
     gaps = {period: json.loads(geojson) if geojson else None for period, geojson in rows}
     result = {"grid_code": code}
     for period in PERIODS:
-        figures = coverage_table(db_session(), period)
-        row = figures[figures["grid_code"] == code].to_dict("records")
+        row = coverage_table(db_session(), period, grid=code).to_dict("records")
         if row:
             row[0]["reasons"] = row[0]["reasons"].split(",") if row[0]["reasons"] else []
             result[period] = {**row[0], "gaps": gaps.get(period)}
