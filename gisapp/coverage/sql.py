@@ -41,7 +41,8 @@ alarms AS (
 rt AS (
     SELECT r.id, r.geom, coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
            {ACTIVE_AT.format(t="CAST(:day AS time)")} AS day_on, {ACTIVE_AT.format(t="CAST(:night AS time)")} AS night_on
-    FROM patrol_route r WHERE r.active
+    FROM patrol_route r  -- only routes near the batch's grids, found by index
+    WHERE r.active AND r.geom && (SELECT ST_Expand(ST_Extent(g.g4326)::geometry, :deg) FROM g)
 ),
 near AS (  -- each route near each grid, clipped to the grid's neighbourhood before buffering
     SELECT g.id, rt.width, rt.day_on, rt.night_on,
