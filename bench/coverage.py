@@ -13,7 +13,9 @@ PostgreSQL backends that did the work. It also checks the two agree on the cover
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import queue
 import resource
 import sys
 import time
@@ -54,13 +56,13 @@ def backend_peak_mb(conn) -> float:
     return max(peaks, default=float("nan"))
 
 
-def peer_day_coverage(engine, settings: dict, srid: int) -> tuple[pd.Series, float]:
+def peer_day_coverage(url: str, settings: dict, srid: int) -> tuple[pd.Series, float]:
     """Covered m² of each grid's area of concern by day, the plain geopandas way.
 
     Returns the area by grid id and the seconds the analysis took (reading the data excluded).
     """
     cov = settings["coverage"]
-    with engine.connect() as conn:
+    with create_engine(url).connect() as conn:
         grids = gpd.read_postgis("SELECT id, geom FROM grid", conn).to_crs(srid)
         cams = gpd.read_postgis("SELECT geom, azimuth, fov_deg, range_m FROM camera WHERE status = 'online'",
                                 conn).to_crs(srid)
@@ -101,9 +103,41 @@ def peer_day_coverage(engine, settings: dict, srid: int) -> tuple[pd.Series, flo
     return areas, time.perf_counter() - started
 
 
+def run_peer(url: str, settings: dict, srid: int, timeout: float) -> tuple[pd.Series | None, float, float]:
+    """Run the geopandas peer in a child process for at most ``timeout`` seconds.
+
+    Returns (areas or None when it did not finish, seconds, the child's peak RSS in MB).
+    """
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+
+    def child() -> None:
+        areas, seconds = peer_day_coverage(url, settings, srid)
+        results.put((areas, seconds, peak_rss_mb()))
+
+    process = context.Process(target=child)
+    started = time.perf_counter()
+    process.start()
+    try:
+        return results.get(timeout=timeout)
+    except queue.Empty:
+        rss = float("nan")
+        try:
+            rss = int(next(line.split()[1] for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                           if line.startswith("VmHWM"))) / 1024
+        except (OSError, StopIteration):
+            pass
+        process.kill()
+        return None, time.perf_counter() - started, rss
+    finally:
+        process.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, default=CITY["villages"], help="villages (default: the whole city)")
+    parser.add_argument("--peer-timeout", type=float, default=1800,
+                        help="seconds the geopandas peer may run before it is stopped (default: 1800)")
     args = parser.parse_args()
     settings = load_settings()
     server = database_url(settings)
@@ -140,15 +174,20 @@ def main() -> None:
         incremental = float(np.median(timings))
 
         ours_rss = peak_rss_mb()
-        peer, peer_seconds = peer_day_coverage(engine, settings, srid)
-        peer_rss = peak_rss_mb()
-        aligned = pd.concat([ours_day, peer], axis=1, keys=["ours", "peer"]).fillna(0)
-        difference = abs(aligned["ours"].sum() - aligned["peer"].sum()) / max(aligned["peer"].sum(), 1)
+        engine.dispose()  # the forked peer opens its own connections
+        peer, peer_seconds, peer_rss = run_peer(url, settings, srid, args.peer_timeout)
 
         print(f"\ncity: {args.villages} villages, {grids} grids; projected CRS EPSG:{srid}; {os.cpu_count()} cores")
         print(f"{'what':48} {'seconds':>9} {'peak RSS MB':>12}")
         print(f"{'ours: full recompute (day + night)':48} {full:9.2f} {ours_backend:9.0f} (server) / {ours_rss:.0f} (python)")
         print(f"{'ours: one camera moved, grids recomputed':48} {incremental:9.3f} (median of 5, {touched} grid(s) each)")
+        if peer is None:
+            print(f"{'geopandas: full analysis (day only)':48} > {peer_seconds:7.0f} {peer_rss:9.0f} (python; stopped)")
+            print(f"ratio geopandas (day) / ours (day + night): > {peer_seconds / full:.2f}x; "
+                  f"per period: > {2 * peer_seconds / full:.2f}x (the peer did not finish)")
+            return
+        aligned = pd.concat([ours_day, peer], axis=1, keys=["ours", "peer"]).fillna(0)
+        difference = abs(aligned["ours"].sum() - aligned["peer"].sum()) / max(aligned["peer"].sum(), 1)
         print(f"{'geopandas: full analysis (day only)':48} {peer_seconds:9.2f} {peer_rss:9.0f} (python)")
         print(f"ratio geopandas (day) / ours (day + night): {peer_seconds / full:.2f}x; "
               f"per period: {2 * peer_seconds / full:.2f}x")

@@ -19,8 +19,8 @@ from gisapp.coverage.sql import COVERAGE_SQL
 from gisapp.features import DEGREES_PER_METRE
 
 PERIODS = ("day", "night")
-BATCH = 50           # grids per transaction in a full recompute
-STATEMENT_GRIDS = 1  # grids per statement: larger sets made PostgreSQL choose worse plans (measured)
+BATCH = 100          # grids per transaction in a full recompute
+STATEMENT_GRIDS = 20  # grids per statement: more made PostgreSQL choose worse plans (measured)
 # Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.
 MAX_CORRIDOR_M = 500.0
 

@@ -18,7 +18,7 @@ COVERAGE_SQL = f"""
 WITH g AS (
     SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom FROM grid gr WHERE gr.id = ANY(:ids)
 ),
-concern AS (  -- the area of concern: the grid near roads when there are roads, else the whole grid
+concern AS MATERIALIZED (  -- the area of concern: the grid near roads when there are roads, else the whole grid
     SELECT g.id, CASE WHEN NOT :has_roads THEN g.geom ELSE coalesce(ST_Intersection(g.geom, (
         SELECT ST_Union(ST_Buffer(ST_Transform(rd.geom, :srid), :road_buffer, 'quad_segs=4'))
         FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :road_deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
@@ -56,7 +56,7 @@ patrols AS (
            count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
     FROM near GROUP BY id
 ),
-per_grid AS (
+per_grid AS MATERIALIZED (
     SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern,
            coalesce(ST_Intersection(cn.geom, c.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS cam,
            coalesce(ST_Intersection(cn.geom, a.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS alarm,
