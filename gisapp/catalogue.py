@@ -27,7 +27,7 @@ EXCLUSIVE_GROUPS = ("覆盖 Coverage",)
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
-                "style", "editable", "editors", "show", "heat", "prefilter"}
+                "style", "editable", "editors", "show", "heat", "prefilter", "personal"}
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors"}
 
 
@@ -60,6 +60,8 @@ class Layer:
     # For geometry computed on the fly: an indexed column of the SQL and how far (metres) the
     # computed geometry can reach beyond it, so bbox and tile queries prune by index first.
     prefilter: tuple[str, float] | None = None
+    # Personal data (a dispute's parties): never put in tiles, and every view of it is audited.
+    personal: frozenset[str] = frozenset()
 
     def visible_to(self, role: str) -> bool:
         return role in self.roles
@@ -68,6 +70,10 @@ class Layer:
         """Names of the properties ``role`` may see, in catalogue order."""
         return [p.name for p in self.properties
                 if p.name not in self.restricted or role in self.restricted[p.name]]
+
+    def tile_properties_for(self, role: str) -> list[str]:
+        """Names of the properties a tile carries for ``role``: never the personal ones."""
+        return [name for name in self.properties_for(role) if name not in self.personal]
 
     def can_edit(self, role: str) -> bool:
         return self.editable is not None and role in self.editors
@@ -132,6 +138,9 @@ def parse_layer(path: Path) -> Layer:
     restricted = data.get("restricted", {})
     if not isinstance(restricted, dict) or not set(restricted) <= names:
         _fail(path, "restricted must map property names of this layer to lists of roles")
+    personal = data.get("personal", [])
+    if not isinstance(personal, list) or not set(personal) <= set(restricted):
+        _fail(path, "personal must list restricted properties of this layer")
     min_zoom = data.get("min_zoom", 0)
     if not isinstance(min_zoom, int) or not 0 <= min_zoom <= 22:
         _fail(path, "min_zoom must be a whole number from 0 to 22")
@@ -152,7 +161,7 @@ def parse_layer(path: Path) -> Layer:
         restricted={k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
-        heat=bool(data.get("heat", False)), prefilter=prefilter)
+        heat=bool(data.get("heat", False)), prefilter=prefilter, personal=frozenset(personal))
 
 
 def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:

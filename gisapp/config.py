@@ -13,6 +13,8 @@ import secrets
 import tomllib
 from pathlib import Path
 
+from gisapp.domain import DISPUTE_CATEGORIES
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict = {
@@ -38,6 +40,8 @@ DEFAULTS: dict = {
     },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
+    # Dispute categories: stored value -> label (Chinese first). A table in the file replaces this one.
+    "dispute_categories": DISPUTE_CATEGORIES,
     # The map's base layer: {type = "none"} (plain background), {type = "local", url = "/static/tiles/{z}/{x}/{y}.png"},
     # {type = "osm"} or {type = "tianditu", key = "..."} (the last two need the internet).
     "basemap": {"type": "none"},
@@ -45,15 +49,17 @@ DEFAULTS: dict = {
     "timezone": "Asia/Shanghai",
 }
 
+# Keys whose value in the file or overrides replaces the default whole, instead of being merged into it.
+_REPLACED = ("dispute_categories",)
 # Environment variables read for a key, first found wins; every key also has GISAPP_<KEY>.
 _ENV_NAMES = {"database_url": ("DATABASE_URL",), "secret_key": ("SECRET_KEY",)}
 
 
-def _merge(base: dict, override: dict) -> dict:
-    """Return ``base`` updated recursively with ``override``."""
+def _merge(base: dict, override: dict, replaced: tuple[str, ...] = ()) -> dict:
+    """Return ``base`` updated recursively with ``override`` (the ``replaced`` keys replaced whole)."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in replaced:
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
@@ -73,13 +79,13 @@ def load_settings(overrides: dict | None = None) -> dict:
     path = Path(os.environ.get("GISAPP_CONFIG", PROJECT_DIR / "gisapp.toml"))
     if path.is_file():
         with path.open("rb") as fh:
-            settings = _merge(settings, tomllib.load(fh))
+            settings = _merge(settings, tomllib.load(fh), _REPLACED)
     for key, default in DEFAULTS.items():
         names = (*_ENV_NAMES.get(key, ()), f"GISAPP_{key.upper()}")
         raw = next((os.environ[n] for n in names if os.environ.get(n)), None)
         if raw:
             settings[key] = _env_value(raw, default)
-    return _merge(settings, overrides or {})
+    return _merge(settings, overrides or {}, _REPLACED)
 
 
 def var_dir(settings: dict) -> Path:

@@ -24,6 +24,11 @@ DISPUTE_GRADES = {"ordinary": "一般 ordinary", "complex": "复杂 complex", "d
 GRADE_COLOURS = {"ordinary": "#1f6fd1", "complex": "#f28c28", "difficult": "#d62728"}
 DISPUTE_STATUSES = {"received": "受理 received", "routed": "分流 routed", "handling": "办理 handling",
                     "feedback": "反馈 feedback", "closed": "结单 closed"}
+# Escalation levels, lowest first: 小事不出村、大事不出镇.
+DISPUTE_LEVELS = {"village": "村级 village", "township": "镇级 township", "county": "县级 county"}
+# What a history entry records: intake, a status step, an escalation, a regrading, a return visit.
+DISPUTE_ACTIONS = {"intake": "受理登记 intake", "status": "流转 status", "escalate": "升级 escalation",
+                   "grade": "定级 grading", "revisit": "回访 return visit"}
 DISPUTE_SOURCES = {"grid_worker": "网格员上报 grid worker", "reception": "接待大厅 reception hall",
                    "hotline": "12345热线 hotline", "police": "公安 police", "other": "其他 other"}
 DISPUTE_CATEGORIES = {

@@ -10,6 +10,7 @@ import math
 
 from sqlalchemy import text
 
+from gisapp import clock
 from gisapp.catalogue import Layer
 
 MAX_LIMIT = 1000
@@ -20,9 +21,15 @@ class QueryError(ValueError):
     """A bad query parameter; the message names it (HTTP 400)."""
 
 
-def sql_params(settings: dict) -> dict:
-    """Bind parameters layer SQL may use (sight widths by mode, from configuration)."""
-    return {"sight_widths": json.dumps(settings["sight_width_m"])}
+def sql_params(settings: dict, viewer=None) -> dict:
+    """Bind parameters layer SQL may use.
+
+    ``sight_widths`` (JSON, by mode, from configuration); ``now`` (the clock's time, for overdue);
+    ``viewer_role`` and ``viewer_grids`` (the signed-in user's role and grid ids, for rows whose
+    personal data only some users may see; '' and no grids without a user).
+    """
+    return {"sight_widths": json.dumps(settings["sight_width_m"]), "now": clock.now(),
+            "viewer_role": getattr(viewer, "role", ""), "viewer_grids": sorted(getattr(viewer, "grid_ids", ()))}
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:

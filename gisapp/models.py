@@ -310,6 +310,13 @@ class Dispute(Base):
               "(closed_at IS NULL OR closed_at >= received_at)",
               "is required when, and only when, status is closed, and not before received_at"),
         *geometry_checks("dispute"),
+        enum_check("dispute", "level", domain.DISPUTE_LEVELS),
+        check("dispute", "assignee", "assignee", "length(btrim(assignee)) BETWEEN 1 AND 200",
+              "must not be empty and at most 200 characters"),
+        check("dispute", "satisfaction", "satisfaction", "satisfaction BETWEEN 1 AND 5", "must be 1 to 5"),
+        check("dispute", "revisited_at", "revisit",
+              "(revisited_at IS NULL) = (satisfaction IS NULL) AND (revisited_at IS NULL OR status = 'closed')",
+              "a return visit needs a satisfaction score and a closed dispute"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
@@ -328,6 +335,13 @@ class Dispute(Base):
         fk("dispute", "village_id", "admin_area.id", ondelete="SET NULL"))
     grid_id: Mapped[int | None] = mapped_column(fk("dispute", "grid_id", "grid.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # The closed loop (migration 0005): escalation level, who it is routed to, the return visit.
+    level: Mapped[str] = mapped_column(String(10), server_default="village")
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    location_approx: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    revisited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    created_by: Mapped[int | None] = mapped_column(fk("dispute", "created_by", "app_user.id", ondelete="SET NULL"))
     geom = geometry_column("POINT")
 
 
@@ -414,3 +428,38 @@ grid_coverage = Table(
 # Grids whose coverage inputs changed since it was last computed (filled by triggers).
 coverage_dirty = Table("coverage_dirty", Base.metadata,
                        Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True))
+
+
+class DisputeEvent(Base):
+    """One step of a dispute's closed loop (受理 → 分流 → 办理 → 反馈 → 结单, 回访): append-only."""
+    __tablename__ = "dispute_event"
+    __table_args__ = (
+        enum_check("dispute_event", "action", domain.DISPUTE_ACTIONS),
+        check("dispute_event", "remark", "remark", "length(remark) <= 2000", "must be at most 2000 characters"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(fk("dispute_event", "dispute_id", "dispute.id", "CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int | None] = mapped_column(fk("dispute_event", "actor_id", "app_user.id", "SET NULL"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(12))
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str | None] = mapped_column(String(10))
+    level: Mapped[str | None] = mapped_column(String(10))
+    grade: Mapped[str | None] = mapped_column(String(10))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    remark: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One view of personal data (a dispute's parties): who, when, which feature, through what."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    user_id: Mapped[int | None] = mapped_column(Integer)  # kept when the account is removed
+    login: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(30))
+    layer: Mapped[str] = mapped_column(String(64))
+    fid: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(200))

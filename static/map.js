@@ -20,15 +20,15 @@ window.gisapp = (function () {
     var style = config.style || {};
     return function (properties) {
       var colour = colourFor(style, properties);
+      var outline = style.outline_by && (style.outline_colors || {})[String(properties[style.outline_by])];
       if (config.geometry === "point") {
         return { radius: style.radius || 5, fill: true, fillColor: colour, fillOpacity: 0.9,
-                 color: "#ffffff", weight: 1 };
+                 color: outline || "#ffffff", weight: outline ? 3 : 1 };
       }
       if (config.geometry === "line") {
         return { color: colour, weight: style.weight || 2, opacity: 0.9 };
       }
       var weight = style.weight === undefined ? 1 : style.weight;
-      var outline = style.outline_by && (style.outline_colors || {})[String(properties[style.outline_by])];
       if (outline) { weight = Math.max(weight, 1) * 3; }
       return { color: outline || colour, weight: weight, stroke: weight > 0, fill: true, fillColor: colour,
                fillOpacity: style.fill_opacity === undefined ? 0.1 : style.fill_opacity };

@@ -25,6 +25,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     ref: str | None = None               # ref/refs: the layer whose code is named
+    values_setting: str | None = None    # enum: the configuration key that may replace ``values``
     aliases: tuple[str, ...] = ()
     default: object = None
     help: str = ""
@@ -45,14 +46,14 @@ class LayerSpec:
         return next(f for f in self.fields if f.name == name)
 
 
-def _labels_to_values(values: dict) -> dict:
+def labels_to_values(values: dict) -> dict:
     """Accept the Chinese part of each label ('一般' -> 'ordinary') as well as the value."""
     return {label.split(" ")[0]: value for value, label in values.items()}
 
 
 def enum(name: str, values: dict, required: bool = True, synonyms: dict | None = None, **kw) -> Field:
     return Field(name, "enum", required, values=values,
-                 synonyms={**_labels_to_values(values), **(synonyms or {})}, **kw)
+                 synonyms={**labels_to_values(values), **(synonyms or {})}, **kw)
 
 
 CODE = Field("code", required=True, max_len=32, aliases=("编码", "编号", "ref", "id_code"),
@@ -153,7 +154,7 @@ SPECS: dict[str, LayerSpec] = {spec.name: spec for spec in [
         "r.active, r.geom FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id ORDER BY r.code"),
     LayerSpec(
         "disputes", "dispute", "矛盾纠纷 disputes", "point",
-        (CODE, enum("category", domain.DISPUTE_CATEGORIES, aliases=("类别",)),
+        (CODE, enum("category", domain.DISPUTE_CATEGORIES, aliases=("类别",), values_setting="dispute_categories"),
          Field("summary", required=True, max_len=2000, aliases=("摘要", "内容")),
          Field("parties", max_len=500, aliases=("当事人",)),
          Field("parties_phone", max_len=20, aliases=("当事人电话",)),

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from gisapp.domain import AREA_CODE_LENGTH
-from gisapp.io.specs import Field, LayerSpec, describe
+from gisapp.io.specs import Field, LayerSpec, describe, labels_to_values
 from gisapp.models import CHINA_EXTENT
 
 # resolve(layer, codes) -> {code: id} for the codes that exist in the database.
@@ -109,10 +109,14 @@ class Validator:
         return number.astype("Int64") if f.kind == "int" and number.notna().all() else number.astype(object)
 
     def _enum(self, f: Field, text: pd.Series) -> pd.Series:
-        accepted = {k.lower(): v for k, v in {**{v: v for v in f.values}, **(f.synonyms or {})}.items()}
+        values, synonyms = f.values, f.synonyms or {}
+        if f.values_setting and self.settings.get(f.values_setting):
+            values = self.settings[f.values_setting]
+            synonyms = labels_to_values(values)
+        accepted = {k.lower(): v for k, v in {**{v: v for v in values}, **synonyms}.items()}
         value = text.str.lower().map(accepted)
         self.fail(text.notna() & value.isna(), f.name,
-                  lambda i: f"unknown value {text[i]!r}; expected one of {', '.join(f.values)}")
+                  lambda i: f"unknown value {text[i]!r}; expected one of {', '.join(values)}")
         return value
 
     def _bool(self, f: Field, text: pd.Series) -> pd.Series:

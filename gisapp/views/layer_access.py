@@ -24,5 +24,6 @@ def visible_layer(layer_id: str) -> Layer:
 
 
 def layer_params() -> dict:
-    """Bind parameters for layer SQL, from the configuration."""
-    return sql_params(current_app.config["GISAPP"])
+    """Bind parameters for layer SQL: the configuration's, the clock's and the signed-in user's."""
+    viewer = current_user if current_user.is_authenticated else None
+    return sql_params(current_app.config["GISAPP"], viewer)

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from gisapp.audit import log_features
 from gisapp.auth import csrf, roles_allowed
 from gisapp.catalogue import Layer
 from gisapp.coverage import recompute_dirty
@@ -148,6 +149,7 @@ def items(layer_id: str):
         _check_property(layer, name, name)
     features, matched = query_features(db_session(), layer, _chosen_properties(layer), layer_params(), bbox=bbox,
                                        filters=filters, limit=limit, offset=offset)
+    log_features(db_session(), current_user, layer, features, request.full_path)
     links = [_page_link("self", offset, limit),
              _link(url_for(".collection", layer_id=layer.id, _external=True), "collection")]
     if offset + len(features) < matched:
@@ -166,6 +168,7 @@ def item(layer_id: str, fid: str):
     feature = get_feature(db_session(), layer, _chosen_properties(layer), layer_params(), fid)
     if feature is None:
         abort(404, description=f"no feature {fid!r} in {layer_id!r}")
+    log_features(db_session(), current_user, layer, [feature], request.full_path)
     feature["links"] = [_link(url_for(".item", layer_id=layer_id, fid=fid, _external=True), "self", GEOJSON),
                         _link(url_for(".collection", layer_id=layer_id, _external=True), "collection")]
     return _geojson(feature)

@@ -12,6 +12,8 @@ from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from gisapp import clock
+from gisapp.audit import log_views, shown_personal
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
 from gisapp.features import DEGREES_PER_METRE, QueryError, data_version, parse_bbox, parse_int, spatial_filter
@@ -47,13 +49,15 @@ def tile(layer_id: str, z: int, x: int, y: int):
         abort(404, description=f"no tile {z}/{x}/{y}: x and y must be below 2^z, z at most 22")
     session = db_session()
     role = current_user.role
-    tag = hashlib.sha1(f"{layer.id}|{z}/{x}/{y}|{role}|{data_version(session)}".encode()).hexdigest()
+    # Layers whose SQL reads the clock (overdue disputes) change with time as well as with the data.
+    minute = clock.now().strftime("%Y%m%d%H%M") if ":now" in layer.sql else ""
+    tag = hashlib.sha1(f"{layer.id}|{z}/{x}/{y}|{role}|{data_version(session)}|{minute}".encode()).hexdigest()
     if tag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"})
     body = b""
     if z >= layer.min_zoom:
         params = dict(layer_params(), z=z, x=x, y=y, name=layer.id, tolerance=WORLD_M / 2 ** z / EXTENT / 2)
-        body = bytes(session.execute(text(tile_sql(layer, layer.properties_for(role))), params).scalar() or b"")
+        body = bytes(session.execute(text(tile_sql(layer, layer.tile_properties_for(role))), params).scalar() or b"")
     response = Response(body, mimetype=MVT)
     response.set_etag(tag)
     response.headers["Cache-Control"] = "private, no-cache"
@@ -116,10 +120,12 @@ def identify():
         names = layer.properties_for(current_user.role)
         pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in names)
         rows = session.execute(text(
-            f"SELECT json_build_object({pairs}) FROM ({layer.sql}) AS src "
+            f"SELECT src.fid::text, json_build_object({pairs}) FROM ({layer.sql}) AS src "
             f"WHERE {spatial_filter(layer, f'ST_Expand({point}, :tol * {DEGREES_PER_METRE})')} "
             f"AND ST_DWithin(src.geom::geography, {point}::geography, :tol) ORDER BY src.fid LIMIT 10"),
-            params).scalars().all()
+            params).all()
         if rows:
-            found.append({"id": layer.id, "features": rows})
+            log_views(session, current_user, layer.id,
+                      [fid for fid, properties in rows if shown_personal(layer, properties)], request.full_path)
+            found.append({"id": layer.id, "features": [properties for _, properties in rows]})
     return jsonify(layers=found)
