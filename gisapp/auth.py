@@ -88,6 +88,12 @@ def roles_allowed(*roles: str):
     return decorator
 
 
+def protect_browser_session() -> None:
+    """Check the CSRF token of a write made with a session cookie (bearer-token clients need none)."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        csrf.protect()
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirect)."""
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):

@@ -9,6 +9,7 @@ from gisapp.cli.common import fail_cleanly, settings_and_url
 from gisapp.coverage import PERIODS, recompute
 from gisapp.coverage.report import coverage_table
 from gisapp.db import engine_for
+from gisapp.tables import write_table
 
 SHOWN = ["village", "grid_code", "camera_share", "alarm_share", "patrol_share", "covered_share", "gap_m2", "reasons"]
 
@@ -36,8 +37,5 @@ def coverage(everything: bool, period: str, village: str | None, every_grid: boo
         click.echo(table[SHOWN].to_string(index=False))
         click.echo(f"{int(table['flagged'].sum())} flagged grid(s) of {len(table)} listed ({period})")
     if out:
-        if out.lower().endswith(".xlsx"):
-            table.to_excel(out, index=False, sheet_name=f"coverage-{period}")
-        else:
-            table.to_csv(out, index=False, encoding="utf-8-sig")
+        write_table(table, out, Path(out).suffix.lower()[1:], f"coverage-{period}")
         click.echo(f"written to {out}")

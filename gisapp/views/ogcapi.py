@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from gisapp.audit import log_features
-from gisapp.auth import csrf, roles_allowed
+from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.catalogue import Layer
 from gisapp.coverage import recompute_dirty
 from gisapp.editing import EditError, create_feature, delete_feature, replace_feature
@@ -182,8 +182,7 @@ def _editable(layer_id: str) -> Layer:
     if not layer.can_edit(current_user.role):
         abort(403, description=f"the role {current_user.role!r} may not edit {layer_id!r}; "
                                f"editors: {', '.join(sorted(layer.editors))}")
-    if not request.headers.get("Authorization", "").startswith("Bearer "):
-        csrf.protect()  # a browser session must prove the request came from our page
+    protect_browser_session()
     return layer
 
 

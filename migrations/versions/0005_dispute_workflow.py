@@ -5,7 +5,8 @@ routed to, whether its place is only approximate (a village or grid picked, not 
 return visit (when, satisfaction 1–5) and the account that took it in. dispute_event is its
 append-only history: each step records who, when, what and a remark. audit_log records every
 view of a dispute's parties. Both refuse UPDATE and DELETE (a dispute's history goes only with
-the dispute itself, by cascade).
+the dispute itself, by cascade). dispute_code_seq numbers the disputes taken in through the API.
+A change of a dispute marks its grid's coverage dirty (open disputes in gaps are counted there).
 
 Revision ID: 0005
 Revises: 0004
@@ -29,6 +30,18 @@ BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'check_violation';
 END $$;
 """
+
+MARK_DISPUTES = """
+CREATE FUNCTION coverage_mark_dispute() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO coverage_dirty (grid_id)
+    SELECT DISTINCT grid_id FROM changed WHERE grid_id IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+"""
+MARK_TRIGGERS = {"insert": ("INSERT", "NEW"), "update_new": ("UPDATE", "NEW"), "update_old": ("UPDATE", "OLD"),
+                 "delete": ("DELETE", "OLD")}
 
 
 def upgrade() -> None:
@@ -86,6 +99,11 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_fid", "audit_log", ["layer", "fid"])
 
+    op.execute("CREATE SEQUENCE dispute_code_seq")
+    op.execute(MARK_DISPUTES)
+    for name, (event, which) in MARK_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER coverage_dispute_{name} AFTER {event} ON dispute REFERENCING {which} TABLE "
+                   "AS changed FOR EACH STATEMENT EXECUTE FUNCTION coverage_mark_dispute()")
     op.execute(APPEND_ONLY)
     for table in ("dispute_event", "audit_log"):
         op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -93,6 +111,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in MARK_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS coverage_dispute_{name} ON dispute")
+    op.execute("DROP FUNCTION IF EXISTS coverage_mark_dispute()")
+    op.execute("DROP SEQUENCE IF EXISTS dispute_code_seq")
     op.drop_table("audit_log")
     op.drop_table("dispute_event")
     op.execute("DROP FUNCTION IF EXISTS refuse_change()")
