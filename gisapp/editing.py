@@ -8,7 +8,9 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely.geometry
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from gisapp.db import errors as db_errors
 from gisapp.io.load import Writer, make_resolver
 from gisapp.io.specs import SPECS
 from gisapp.io.validate import FileError, RowError, Validator
@@ -62,16 +64,28 @@ def _validated(conn, spec_name: str, feature, settings: dict, replacing: str | N
     return Writer(conn, spec, checked.values, progress=False)
 
 
+def _refused_by_database(exc: DBAPIError) -> EditError:
+    field, message = db_errors.describe(exc)
+    return EditError([RowError(1, field or "properties", message)])
+
+
 def create_feature(conn, spec_name: str, feature, settings: dict) -> str:
-    """Insert a feature; return its code. The caller owns the transaction."""
+    """Insert a feature; return its code. The caller owns the transaction (roll it back on EditError)."""
     writer = _validated(conn, spec_name, feature, settings)
-    writer.write()
+    try:
+        writer.write()
+    except DBAPIError as exc:
+        raise _refused_by_database(exc) from exc
     return str(writer.values["code"].iloc[0])
 
 
 def replace_feature(conn, spec_name: str, code: str, feature, settings: dict) -> bool:
     """Replace the feature ``code`` with ``feature``; False when there is no such feature."""
-    return _validated(conn, spec_name, feature, settings, replacing=code).replace()
+    writer = _validated(conn, spec_name, feature, settings, replacing=code)
+    try:
+        return writer.replace()
+    except DBAPIError as exc:
+        raise _refused_by_database(exc) from exc
 
 
 def delete_feature(conn, spec_name: str, code: str) -> bool:

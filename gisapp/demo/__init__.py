@@ -20,7 +20,7 @@ DEMO_ACCOUNTS = {
     "gridworker": ("gridworker-demo", "grid_worker"),
     "viewer": ("viewer-demo", "viewer"),
 }
-DATA_TABLES = ["grid_coverage", "coverage_dirty", "dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
+DATA_TABLES = ["audit_log", "dispute_event", "grid_coverage", "coverage_dirty", "dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
                "person_assignment", "user_grid", "api_token", "app_user", "person", "patrol_team",
                "road", "grid", "admin_area"]
 

@@ -8,6 +8,7 @@ A period is [start, end) in whole days of the configured time zone. Of the dispu
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 from sqlalchemy import text
@@ -112,7 +113,8 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
                                   "AND ST_Intersects(a.geom, b.geom)")):
         neighbours[a].append(b)
     weights = W(neighbours, id_order=ids, silence_warnings=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # separate clusters of grids are expected
         gi = G_Local(y, weights, transform="B", star=True, permutations=0)
     z = np.nan_to_num(np.asarray(gi.Zs, dtype=float))
     p = np.clip(2 * np.asarray(gi.p_norm, dtype=float), 0, 1)
