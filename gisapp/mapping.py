@@ -106,6 +106,73 @@ class PageChrome(MacroElement):
         self.user = html.escape(user_label)
 
 
+class DisputePanel(MacroElement):
+    """The disputes panel beside the map (static/disputes.js): figures, charts, hotspots, open disputes
+    in coverage gaps, exports, and the intake form for the roles that take disputes in."""
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <script src="/static/vendor/chartjs/chart.umd.min.js"></script><script src="/static/disputes.js"></script>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+        <aside id="dp-panel" class="gisapp-panel collapsed">
+          <button type="button" id="dp-toggle" class="dp-toggle">矛盾纠纷 Disputes</button>
+          <div class="dp-body">
+            <section>
+              <h3>统计 Figures</h3>
+              <label>从 From <input type="date" id="dp-from"></label>
+              <label>至 To <input type="date" id="dp-to"></label>
+              <label>按 By <select id="dp-by"><option value="village">村 village</option>
+                <option value="grid">网格 grid</option><option value="township">乡镇 township</option></select></label>
+              <div id="dp-totals" class="dp-totals"></div>
+              <div class="dp-chart"><canvas id="dp-grade-chart"></canvas></div>
+              <div class="dp-chart tall"><canvas id="dp-category-chart"></canvas></div>
+              <table class="dp-table"><thead><tr><th>名称 Name</th><th>受理</th><th>结单</th><th>超期</th></tr></thead>
+                <tbody id="dp-rows"></tbody></table>
+              <p><a id="dp-export-figures" href="#">导出统计 Figures (.xlsx)</a> ·
+                 <a id="dp-export-list" href="#">导出清单 Disputes (.xlsx)</a></p>
+              <label><input type="checkbox" id="dp-hotspots"> 热点分析 Gi* hotspots</label>
+              <p id="dp-figures-message" class="dp-message"></p>
+            </section>
+            {% if this.gaps %}
+            <section>
+              <h3>盲区内未结纠纷 Open disputes in gaps (<span id="dp-gap-count">0</span>)</h3>
+              <select id="dp-gap-period"><option value="night">夜间 night</option><option value="day">白天 day</option></select>
+              <ul id="dp-gap-list" class="dp-list"></ul>
+              <p id="dp-gap-message" class="dp-message"></p>
+            </section>
+            {% endif %}
+            {% if this.can_report %}
+            <section>
+              <h3>登记纠纷 Report a dispute</h3>
+              <form id="dp-intake">
+                <button type="button" id="dp-pick">在地图上点选 Pick on the map</button>
+                <label>经度 Lon <input name="lon" inputmode="decimal"></label>
+                <label>纬度 Lat <input name="lat" inputmode="decimal"></label>
+                <label>或网格编码 or grid code <input name="grid"></label>
+                <label>类别 Category <select name="category"></select></label>
+                <label>等级 Grade <select name="grade"></select></label>
+                <label>来源 Source <select name="source"></select></label>
+                <label>摘要 Summary <textarea name="summary" maxlength="2000" required></textarea></label>
+                <label>当事人 Parties <input name="parties" maxlength="500"></label>
+                <label>电话 Phone <input name="parties_phone" maxlength="20"></label>
+                <button type="submit">提交 Submit</button>
+              </form>
+              <p id="dp-intake-message" class="dp-message"></p>
+            </section>
+            {% endif %}
+          </div>
+        </aside>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        gisappDisputes.init({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}""")
+
+    def __init__(self, csrf_token: str, can_report: bool, gaps: bool):
+        super().__init__()
+        self.can_report, self.gaps = can_report, gaps
+        self.options = {"csrf": csrf_token, "gaps": gaps}
+
+
 BASEMAP_TYPES = ("none", "local", "osm", "tianditu")
 
 
@@ -138,8 +205,8 @@ def _base_map(m: folium.Map, basemap: dict) -> None:
 
 
 def build_map(layers: list[Layer], role: str, user_label: str, basemap: dict,
-              bounds: list[float] | None) -> str:
-    """The whole HTML page of the map for ``role`` (only the layers it may see)."""
+              bounds: list[float] | None, panel: DisputePanel | None = None) -> str:
+    """The whole HTML page of the map for ``role`` (only the layers it may see), with ``panel`` beside it."""
     m = folium.Map(location=[34.62, 114.52], zoom_start=12, tiles=None, control_scale=True, prefer_canvas=True)
     _base_map(m, basemap)
     if bounds:
@@ -154,4 +221,6 @@ def build_map(layers: list[Layer], role: str, user_label: str, basemap: dict,
                                 exclusiveGroups=exclusive or None).add_to(m)
     Legend(layers).add_to(m)
     PageChrome(user_label).add_to(m)
+    if panel is not None:
+        panel.add_to(m)
     return m.get_root().render()

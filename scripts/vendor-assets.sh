@@ -11,7 +11,7 @@ fetch() {  # package@version -> $work/<package>/
   mkdir -p "$dir"
   (cd "$work" && npm pack --silent "$1" >/dev/null && tar -xzf ./*.tgz -C "$dir" --strip-components=1 && rm ./*.tgz)
 }
-rm -rf "$out" && mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,vectorgrid,heat,groupedlayercontrol}
+rm -rf "$out" && mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,vectorgrid,heat,groupedlayercontrol,chartjs}
 fetch leaflet@1.9.3
 cp -r "$work/leaflet/dist/leaflet.js" "$work/leaflet/dist/leaflet.css" "$work/leaflet/dist/images" "$out/leaflet/"
 fetch jquery@3.7.1
@@ -33,4 +33,6 @@ cp "$work/leaflet.heat/dist/leaflet-heat.js" "$out/heat/"
 fetch leaflet-groupedlayercontrol@0.6.1
 cp "$work/leaflet-groupedlayercontrol/dist/leaflet.groupedlayercontrol.min.js" \
    "$work/leaflet-groupedlayercontrol/dist/leaflet.groupedlayercontrol.min.css" "$out/groupedlayercontrol/"
+fetch chart.js@4.5.1
+cp "$work/chart.js/dist/chart.umd.min.js" "$work/chart.js/LICENSE.md" "$out/chartjs/"
 du -sh "$out"

@@ -27,6 +27,8 @@ BASE = {
                 "parties_phone": "'13800000000'", "grade": "'ordinary'", "status": "'received'",
                 "source": "'police'", "received_at": "'2026-01-01'", "due_at": "'2026-01-04'", "geom": POINT},
     "road": {"road_class": "'primary'", "name": "'路'", "geom": LINE},
+    "dispute_event": {"dispute_id": "(SELECT id FROM dispute LIMIT 1)", "at": "now()", "actor": "'center'",
+                      "action": "'status'", "remark": "'ok'"},
     "app_user": {"login": "'ann'", "password_hash": "'x'", "role": "'viewer'"},
 }
 
@@ -64,6 +66,13 @@ BAD = {
     "ck_dispute_summary_length": ("dispute", {"summary": "''"}),
     "ck_dispute_due_after_received": ("dispute", {"due_at": "'2025-12-31'"}),
     "ck_dispute_closed_at": ("dispute", {"status": "'closed'"}),
+    "ck_dispute_level": ("dispute", {"level": "'province'"}),
+    "ck_dispute_assignee": ("dispute", {"assignee": "' '"}),
+    "ck_dispute_satisfaction": ("dispute", {"status": "'closed'", "closed_at": "'2026-01-02'",
+                                            "revisited_at": "'2026-01-03'", "satisfaction": "6"}),
+    "ck_dispute_revisit": ("dispute", {"revisited_at": "'2026-01-03'", "satisfaction": "4"}),
+    "ck_dispute_event_action": ("dispute_event", {"action": "'delete'"}),
+    "ck_dispute_event_remark": ("dispute_event", {"remark": "repeat('x', 2001)"}),
     "ck_road_road_class": ("road", {"road_class": "'highway'"}),
     "ck_app_user_login": ("app_user", {"login": "'Ann Smith'"}),
     "ck_app_user_role": ("app_user", {"role": "'admin'"}),
@@ -81,6 +90,7 @@ def parents(engine):
     with engine.begin() as conn:
         _insert(conn, "admin_area", {})
         _insert(conn, "patrol_team", {})
+        _insert(conn, "dispute", {"code": "'D0'"})  # the dispute a history row belongs to
 
 
 @pytest.mark.parametrize("constraint", sorted(BAD))

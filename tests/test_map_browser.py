@@ -118,3 +118,69 @@ def test_viewer_sees_no_patrol_layers(browser, live_demo):
     control = page.wait_for_selector(".leaflet-control-layers").inner_text()
     assert "摄像机 Cameras" in control and "巡逻线路 Patrol routes" not in control
     page.close()
+
+
+@pytest.fixture
+def own_grid_point(demo_url):
+    """A point inside the demo grid worker's first grid; the disputes taken in there are removed afterwards."""
+    engine = create_engine(demo_url)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) AS p FROM grid g "
+            "JOIN user_grid ug ON ug.grid_id = g.id JOIN app_user u ON u.id = ug.user_id "
+            "WHERE u.login = 'gridworker' ORDER BY g.code LIMIT 1) x")).one()
+        before = conn.execute(text("SELECT coalesce(max(id), 0) FROM dispute")).scalar()
+    yield lon, lat
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM dispute WHERE id > :id"), {"id": before})
+    engine.dispose()
+
+
+def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs, errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_demo}/login")
+    page.fill("input[name=login]", "gridworker")
+    page.fill("input[name=password]", "gridworker-demo")
+    page.click("button[type=submit]")
+    page.goto(f"{live_demo}/map")
+    page.wait_for_load_state("networkidle")
+    page.click("#dp-toggle")
+
+    # figures with their charts, and the open disputes lying in coverage gaps
+    page.wait_for_selector("#dp-totals .dp-figure")
+    assert "化解率 resolution" in page.inner_text("#dp-totals")
+    assert page.locator("#dp-rows tr").count() > 0
+    page.wait_for_function("document.querySelectorAll('#dp-gap-list li').length > 0")
+    with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url and r.status == 200):
+        page.check("#dp-hotspots")
+
+    # a submission without a place is refused, naming what is missing
+    page.fill("#dp-intake textarea[name=summary]", XSS)
+    with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 400):
+        page.click("#dp-intake button[type=submit]")
+    assert "location" in page.inner_text("#dp-intake-message")
+
+    # pick the place on the map, fill the form, submit
+    lon, lat = own_grid_point
+    page.evaluate("""([lat, lon]) => {
+        const map = Object.values(window).find(v => v instanceof L.Map);
+        map.setView([lat, lon], 16, {animate: false});
+    }""", [lat, lon])
+    page.click("#dp-pick")
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert abs(float(page.input_value("#dp-intake input[name=lon]")) - lon) < 1e-4
+    page.select_option("#dp-intake select[name=grade]", "complex")
+    page.fill("#dp-intake input[name=parties]", "王五")
+    with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 201):
+        page.click("#dp-intake button[type=submit]")
+    page.wait_for_selector("#dp-intake-message.dp-ok")
+    assert "已受理 received: D" in page.inner_text("#dp-intake-message")
+    assert page.query_selector("#dp-panel img") is None
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "disputes-panel.png"))
+    assert dialogs == [] and errors == []
+    page.close()

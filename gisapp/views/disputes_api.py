@@ -26,6 +26,7 @@ from gisapp.disputes.records import FilterError, dispute_detail, list_disputes, 
 from gisapp.features import DEFAULT_LIMIT, MAX_LIMIT, QueryError, parse_int
 from gisapp.request_db import db_session
 from gisapp.tables import FORMATS, table_bytes
+from gisapp.views.coverage_api import ROLES as COVERAGE_ROLES
 from gisapp.views.layer_access import layer_params, visible_layer
 
 bp = Blueprint("disputes_api", __name__, url_prefix="/api/disputes")
@@ -89,6 +90,8 @@ def list_view():
     layer, fmt = _layer(), request.args.get("format", "json")
     if fmt not in ("json", *FORMATS):
         abort(400, description="format: must be json, csv or xlsx")
+    if request.args.get("in_gap") and current_user.role not in COVERAGE_ROLES:
+        abort(403, description=f"in_gap: the role {current_user.role!r} may not see where coverage has gaps")
     try:
         limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT) if fmt == "json" else 100_000
         offset = parse_int(request.args.get("offset"), "offset", 0, 0)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from gisapp.auth import roles_allowed
 from gisapp.features import layer_extent
-from gisapp.mapping import build_map
+from gisapp.mapping import DisputePanel, build_map
 from gisapp.request_db import db_session
+from gisapp.views.coverage_api import ROLES as COVERAGE_ROLES
+from gisapp.views.disputes_api import INTAKE_ROLES
 from gisapp.views.layer_access import catalogue, layer_params
 
 bp = Blueprint("map", __name__)
@@ -16,10 +19,15 @@ bp = Blueprint("map", __name__)
 @bp.route("/map")
 @roles_allowed()
 def map_page():
-    """The map: the layers the role may see, as vector tiles, over the configured base map."""
+    """The map: the layers the role may see, as vector tiles, over the configured base map, and the
+    disputes panel (figures, hotspots, disputes in gaps, intake) when the role may see disputes."""
     layers = [layer for layer in catalogue().values() if layer.visible_to(current_user.role)]
     boundaries = catalogue().get("boundaries")
     bounds = layer_extent(db_session(), boundaries, layer_params()) if boundaries else None
-    page = build_map(layers, current_user.role, f"{current_user.login} ({current_user.role})",
-                     current_app.config["GISAPP"]["basemap"], bounds)
+    role = current_user.role
+    panel = None
+    if "disputes" in {layer.id for layer in layers}:
+        panel = DisputePanel(generate_csrf(), can_report=role in INTAKE_ROLES, gaps=role in COVERAGE_ROLES)
+    page = build_map(layers, role, f"{current_user.login} ({role})", current_app.config["GISAPP"]["basemap"],
+                     bounds, panel)
     return Response(page, mimetype="text/html")

@@ -35,7 +35,7 @@ MARK_DISPUTES = """
 CREATE FUNCTION coverage_mark_dispute() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO coverage_dirty (grid_id)
-    SELECT DISTINCT grid_id FROM changed WHERE grid_id IS NOT NULL
+    SELECT DISTINCT g.id FROM changed c JOIN grid g ON g.id = c.grid_id  -- grids still there
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;

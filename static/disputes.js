@@ -1,0 +1,196 @@
+/* The disputes panel beside the map: figures with small charts, hotspots, open disputes in coverage
+   gaps, exports, and (for the center and grid workers) intake by clicking the map.
+   Every text from the server is put in with textContent or escaped, never as raw HTML. */
+window.gisappDisputes = (function () {
+  "use strict";
+  var HOTSPOT_COLOURS = { hot_99: "#b2182b", hot_95: "#ef8a62", hot_90: "#fddbc7",
+                          cold_90: "#d1e5f0", cold_95: "#67a9cf", cold_99: "#2166ac" };
+  var map, options, vocabulary, charts = {}, hotspotLayer = null, pickMarker = null, picking = false;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (body) { if (!r.ok) { throw body; } return body; });
+    });
+  }
+
+  function period() {
+    var q = [], from = document.getElementById("dp-from").value, to = document.getElementById("dp-to").value;
+    if (from) { q.push("from=" + encodeURIComponent(from)); }
+    if (to) { q.push("to=" + encodeURIComponent(to)); }
+    return q.join("&");
+  }
+
+  function label(vocab, value) { return (vocab && vocab[value]) || value; }
+
+  function barChart(id, labels, values, colours) {
+    if (charts[id]) { charts[id].destroy(); }
+    charts[id] = new Chart(document.getElementById(id), {
+      type: "bar",
+      data: { labels: labels, datasets: [{ data: values, backgroundColor: colours || "#12355b" }] },
+      options: { animation: false, plugins: { legend: { display: false } }, indexAxis: "y",
+                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, maintainAspectRatio: false }
+    });
+  }
+
+  function showFigures() {
+    var by = document.getElementById("dp-by").value;
+    var query = "by=" + by + "&" + period();
+    getJson("/api/disputes/figures?" + query).then(function (answer) {
+      var t = answer.total, box = document.getElementById("dp-totals");
+      box.textContent = "";
+      [["受理 received", t.received], ["结单 closed", t.closed],
+       ["化解率 resolution", t.resolution_rate === null ? "–" : (t.resolution_rate * 100).toFixed(1) + "%"],
+       ["超期 overdue", t.overdue]].forEach(function (pair) {
+        var cell = el("div", { "class": "dp-figure" });
+        cell.appendChild(el("strong", {}, pair[1]));
+        cell.appendChild(el("span", {}, pair[0]));
+        box.appendChild(cell);
+      });
+      var grades = Object.keys(vocabulary.grades);
+      barChart("dp-grade-chart", grades.map(function (g) { return label(vocabulary.grades, g); }),
+               grades.map(function (g) { return t.by_grade[g]; }),
+               grades.map(function (g) { return vocabulary.grade_colours[g]; }));
+      var categories = Object.keys(t.by_category);
+      barChart("dp-category-chart", categories.map(function (c) { return label(vocabulary.categories, c); }),
+               categories.map(function (c) { return t.by_category[c]; }));
+      var table = document.getElementById("dp-rows");
+      table.textContent = "";
+      answer.rows.slice().sort(function (a, b) { return b.received - a.received; }).slice(0, 15).forEach(function (r) {
+        var tr = el("tr");
+        [r.name || r.code || "–", r.received, r.closed, r.overdue].forEach(function (v) { tr.appendChild(el("td", {}, v)); });
+        table.appendChild(tr);
+      });
+      document.getElementById("dp-export-figures").href = "/api/disputes/figures?format=xlsx&" + query;
+      document.getElementById("dp-export-list").href = "/api/disputes?format=xlsx&" +
+        period().replace("from=", "received_from=").replace("to=", "received_to=");
+    }).catch(function (err) { message("dp-figures-message", err); });
+    if (hotspotLayer) { showHotspots(); }
+  }
+
+  function showHotspots() {
+    if (hotspotLayer) { map.removeLayer(hotspotLayer); hotspotLayer = null; }
+    if (!document.getElementById("dp-hotspots").checked) { return; }
+    getJson("/api/disputes/hotspots?significant=true&" + period()).then(function (answer) {
+      hotspotLayer = L.geoJSON(answer, {
+        style: function (f) {
+          return { color: "#333", weight: 1, fillOpacity: 0.55, fillColor: HOTSPOT_COLOURS[f.properties["class"]] };
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          layer.bindTooltip(gisapp.escapeHtml(p.name + " · " + p.count + " · Gi* z=" + p.z + " · " + p["class"]));
+        }
+      }).addTo(map);
+    }).catch(function (err) { message("dp-figures-message", err); });
+  }
+
+  function showGaps() {
+    var list = document.getElementById("dp-gap-list"), when = document.getElementById("dp-gap-period").value;
+    getJson("/api/disputes?open=true&limit=50&in_gap=" + when).then(function (answer) {
+      list.textContent = "";
+      document.getElementById("dp-gap-count").textContent = answer.numberMatched;
+      answer.disputes.forEach(function (d) {
+        var item = el("li", { "class": "dp-grade-" + d.grade }, d.code + " · " + (d.village || "") + " · " + d.summary);
+        if (d.overdue) { item.appendChild(el("span", { "class": "dp-overdue" }, " 超期 overdue")); }
+        item.addEventListener("click", function () { map.setView([d.lat, d.lon], Math.max(map.getZoom(), 16)); });
+        list.appendChild(item);
+      });
+    }).catch(function (err) { message("dp-gap-message", err); });
+  }
+
+  function message(id, err) {
+    var box = document.getElementById(id);
+    box.textContent = (err && (err.message || err.error)) || String(err);
+    box.className = "dp-message dp-error";
+  }
+
+  function options_(select, values) {
+    Object.keys(values).forEach(function (v) { select.appendChild(el("option", { value: v }, values[v])); });
+  }
+
+  function startPicking() {
+    picking = true;
+    document.getElementById("dp-pick").classList.add("active");
+    map.getContainer().style.cursor = "crosshair";
+  }
+
+  function picked(e) {
+    if (!picking) { return; }
+    picking = false;
+    map.getContainer().style.cursor = "";
+    document.getElementById("dp-pick").classList.remove("active");
+    document.getElementById("dp-lon").value = e.latlng.lng.toFixed(6);
+    document.getElementById("dp-lat").value = e.latlng.lat.toFixed(6);
+    if (pickMarker) { map.removeLayer(pickMarker); }
+    pickMarker = L.circleMarker(e.latlng, { radius: 8, color: "#111", weight: 2, fillOpacity: 0 }).addTo(map);
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    var form = event.target, body = {};
+    ["category", "grade", "source", "summary", "parties", "parties_phone", "grid"].forEach(function (name) {
+      var value = form.elements[name].value.trim();
+      if (value) { body[name] = value; }
+    });
+    ["lon", "lat"].forEach(function (name) {
+      var value = form.elements[name].value.trim();
+      if (value) { body[name] = Number(value); }
+    });
+    fetch("/api/disputes", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": options.csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json().then(function (answer) { return [r.ok, answer]; }); })
+      .then(function (result) {
+        var box = document.getElementById("dp-intake-message");
+        if (!result[0]) { message("dp-intake-message", result[1]); return; }
+        var d = result[1];
+        box.className = "dp-message dp-ok";
+        box.textContent = "已受理 received: " + d.code + " · " + (d.village || "") + " " + (d.grid || "") +
+                          " · 办结时限 due " + d.due_at.slice(0, 10);
+        form.reset();
+        if (pickMarker) { map.removeLayer(pickMarker); pickMarker = null; }
+        map.eachLayer(function (layer) { if (layer._gisappConfig && layer.redraw) { layer.redraw(); } });
+        showFigures();
+      });
+  }
+
+  function toggle() {
+    document.getElementById("dp-panel").classList.toggle("collapsed");
+  }
+
+  function init(theMap, opts) {
+    map = theMap;
+    options = opts;
+    map.on("click", picked);
+    document.getElementById("dp-toggle").addEventListener("click", toggle);
+    getJson("/api/disputes/vocabulary").then(function (v) {
+      vocabulary = v;
+      var form = document.getElementById("dp-intake");
+      if (form) {
+        options_(form.elements.category, v.categories);
+        options_(form.elements.grade, v.grades);
+        options_(form.elements.source, v.sources);
+        form.addEventListener("submit", submit);
+        document.getElementById("dp-pick").addEventListener("click", startPicking);
+      }
+      ["dp-from", "dp-to", "dp-by"].forEach(function (id) {
+        document.getElementById(id).addEventListener("change", showFigures);
+      });
+      document.getElementById("dp-hotspots").addEventListener("change", showHotspots);
+      if (options.gaps) {
+        document.getElementById("dp-gap-period").addEventListener("change", showGaps);
+        showGaps();
+      }
+      showFigures();
+    });
+  }
+
+  return { init: init };
+})();
