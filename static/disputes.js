@@ -125,8 +125,9 @@ window.gisappDisputes = (function () {
     picking = false;
     map.getContainer().style.cursor = "";
     document.getElementById("dp-pick").classList.remove("active");
-    document.getElementById("dp-lon").value = e.latlng.lng.toFixed(6);
-    document.getElementById("dp-lat").value = e.latlng.lat.toFixed(6);
+    var form = document.getElementById("dp-intake");
+    form.elements.lon.value = e.latlng.lng.toFixed(6);
+    form.elements.lat.value = e.latlng.lat.toFixed(6);
     if (pickMarker) { map.removeLayer(pickMarker); }
     pickMarker = L.circleMarker(e.latlng, { radius: 8, color: "#111", weight: 2, fillOpacity: 0 }).addTo(map);
   }
@@ -162,7 +163,8 @@ window.gisappDisputes = (function () {
   }
 
   function toggle() {
-    document.getElementById("dp-panel").classList.toggle("collapsed");
+    var open = !document.getElementById("dp-panel").classList.toggle("collapsed");
+    map.getContainer().classList.toggle("dp-open", open);  /* the layer control moves aside */
   }
 
   function init(theMap, opts) {

@@ -161,6 +161,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point
     page.fill("#dp-intake textarea[name=summary]", XSS)
     with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 400):
         page.click("#dp-intake button[type=submit]")
+    page.wait_for_selector("#dp-intake-message.dp-error")
     assert "location" in page.inner_text("#dp-intake-message")
 
     # pick the place on the map, fill the form, submit
