@@ -56,6 +56,38 @@ def _items_paths(layer: Layer) -> dict:
     return paths
 
 
+# The disputes API (gisapp/views/disputes_api.py): path -> {method: (summary, error statuses)}.
+DISPUTE_PATHS = {
+    "/api/disputes": {"get": ("disputes, filtered; JSON, CSV or Excel", ("400", "403")),
+                      "post": ("take in a dispute", ("400", "403"))},
+    "/api/disputes/{code}": {"get": ("one dispute with its history", ("404",))},
+    "/api/disputes/{code}/status": {"post": ("move one step forward", ("400", "403", "404", "409"))},
+    "/api/disputes/{code}/escalate": {"post": ("raise the level", ("400", "403", "404", "409"))},
+    "/api/disputes/{code}/grade": {"post": ("grade an open dispute", ("400", "403", "404", "409"))},
+    "/api/disputes/{code}/revisit": {"post": ("record the return visit", ("400", "403", "404", "409"))},
+    "/api/disputes/figures": {"get": ("figures per township, village or grid", ("400",))},
+    "/api/disputes/hotspots": {"get": ("Gi* hotspots of grids", ("400",))},
+    "/api/disputes/vocabulary": {"get": ("categories, grades, sources, statuses, levels", ())},
+}
+
+
+def _dispute_paths() -> dict:
+    paths = {}
+    for path, methods in DISPUTE_PATHS.items():
+        paths[path] = {}
+        for method, (summary, errors) in methods.items():
+            operation = {"summary": summary, "operationId": f"disputes_{method}_{path.split('/')[-1].strip('{}')}",
+                         "responses": {"200" if method == "get" or "{code}" in path else "201": {"description": "ok"},
+                                       **{code: ERROR for code in errors}}}
+            if "{code}" in path:
+                operation["parameters"] = [_param("code", "dispute code", {"type": "string"}, "path", True)]
+            if method == "post":
+                operation["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object"}}}}
+            paths[path][method] = operation
+    return paths
+
+
 def openapi_document(catalogue: dict[str, Layer]) -> dict:
     """The whole API: landing, conformance, collections, each layer's items, tiles, tokens."""
     paths = {
@@ -79,6 +111,7 @@ def openapi_document(catalogue: dict[str, Layer]) -> dict:
     }
     for layer in catalogue.values():
         paths.update(_items_paths(layer))
+    paths.update(_dispute_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": "三网融合治安防控 Three-net map server API", "version": "1.0.0",
