@@ -92,11 +92,15 @@ def _where(layer: Layer, bbox, filters: dict[str, str], params: dict) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
+def property_pairs(properties: list[str]) -> str:
+    """The ``'name', src."name"`` pairs of a json_build_object over a layer's rows (alias ``src``)."""
+    return ", ".join(f"'{p}', src.\"{p}\"" for p in properties)
+
+
 def _feature_sql(properties: list[str]) -> str:
-    pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in properties)
     return ("json_build_object('type', 'Feature', 'id', src.fid, "
             "'geometry', ST_AsGeoJSON(src.geom, 7)::json, "
-            f"'properties', json_build_object({pairs}))")
+            f"'properties', json_build_object({property_pairs(properties)}))")
 
 
 def query_features(conn, layer: Layer, properties: list[str], params: dict, *, bbox=None,

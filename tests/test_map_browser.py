@@ -39,6 +39,15 @@ def browser():
         instance.close()
 
 
+def open_map(page, base_url: str, login: str) -> None:
+    """Sign in as the demo account ``login`` through the login form, then open the map."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", f"{login}-demo")
+    page.click("button[type=submit]")
+    page.goto(f"{base_url}/map")
+
+
 def test_map_page(browser, live_demo, xss_camera):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = [], [], []
@@ -46,11 +55,7 @@ def test_map_page(browser, live_demo, xss_camera):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
 
-    page.goto(f"{live_demo}/login")
-    page.fill("input[name=login]", "center")
-    page.fill("input[name=password]", "center-demo")
-    page.click("button[type=submit]")
-    page.goto(f"{live_demo}/map")
+    open_map(page, live_demo, "center")
     page.wait_for_selector(".leaflet-control-layers")
     page.wait_for_load_state("networkidle")
 
@@ -110,11 +115,7 @@ def test_map_page(browser, live_demo, xss_camera):
 
 def test_viewer_sees_no_patrol_layers(browser, live_demo):
     page = browser.new_page()
-    page.goto(f"{live_demo}/login")
-    page.fill("input[name=login]", "viewer")
-    page.fill("input[name=password]", "viewer-demo")
-    page.click("button[type=submit]")
-    page.goto(f"{live_demo}/map")
+    open_map(page, live_demo, "viewer")
     control = page.wait_for_selector(".leaflet-control-layers").inner_text()
     assert "摄像机 Cameras" in control and "巡逻线路 Patrol routes" not in control
     page.close()
@@ -141,11 +142,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point
     dialogs, errors = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_demo}/login")
-    page.fill("input[name=login]", "gridworker")
-    page.fill("input[name=password]", "gridworker-demo")
-    page.click("button[type=submit]")
-    page.goto(f"{live_demo}/map")
+    open_map(page, live_demo, "gridworker")
     page.wait_for_load_state("networkidle")
     page.click("#dp-toggle")
 

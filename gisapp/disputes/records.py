@@ -12,6 +12,7 @@ from sqlalchemy import text
 from gisapp import domain
 from gisapp.catalogue import Layer
 from gisapp.disputes.workflow import next_statuses
+from gisapp.features import property_pairs
 
 # ?name=value filters on a column of the layer's SQL.
 EQUALS = {"status": domain.DISPUTE_STATUSES, "grade": domain.DISPUTE_GRADES, "level": domain.DISPUTE_LEVELS,
@@ -73,8 +74,7 @@ def where_clause(args: dict, categories: dict, params: dict) -> str:
 
 
 def _object(properties: list[str]) -> str:
-    pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in properties)
-    return (f"json_build_object({pairs}, 'lon', round(ST_X(src.geom)::numeric, 7), "
+    return (f"json_build_object({property_pairs(properties)}, 'lon', round(ST_X(src.geom)::numeric, 7), "
             "'lat', round(ST_Y(src.geom)::numeric, 7), 'location_approx', src.location_approx, 'version', src.version)")
 
 

@@ -16,7 +16,8 @@ from gisapp import clock
 from gisapp.audit import log_views, shown_personal
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
-from gisapp.features import DEGREES_PER_METRE, QueryError, data_version, parse_bbox, parse_int, spatial_filter
+from gisapp.features import (DEGREES_PER_METRE, QueryError, data_version, parse_bbox, parse_int, property_pairs,
+                             spatial_filter)
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import layer_params, visible_layer
 
@@ -118,9 +119,8 @@ def identify():
         if zoom < layer.min_zoom:
             continue
         names = layer.properties_for(current_user.role)
-        pairs = ", ".join(f"'{p}', src.\"{p}\"" for p in names)
         rows = session.execute(text(
-            f"SELECT src.fid::text, json_build_object({pairs}) FROM ({layer.sql}) AS src "
+            f"SELECT src.fid::text, json_build_object({property_pairs(names)}) FROM ({layer.sql}) AS src "
             f"WHERE {spatial_filter(layer, f'ST_Expand({point}, :tol * {DEGREES_PER_METRE})')} "
             f"AND ST_DWithin(src.geom::geography, {point}::geography, :tol) ORDER BY src.fid LIMIT 10"),
             params).all()
