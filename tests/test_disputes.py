@@ -330,6 +330,9 @@ def test_figures_match_hand_counts(client, headers, engine, fixed_clock):
     assert first["by_category"] == {"labour": 1, "land": 2}
     assert (second["received"], second["closed"], second["overdue"], second["by_category"]) == (1, 0, 0, {"petition": 1})
     assert answer.json["total"]["received"] == 4 and answer.json["total"]["resolution_rate"] == 0.25
+    # The list's dates are whole days in the configured time zone, as the figures' are.
+    listed = client.get("/api/disputes?received_from=2026-03-02&received_to=2026-03-11", headers=headers["viewer"])
+    assert {d["code"] for d in listed.json["disputes"]} == {"F1", "F2", "F3", "F4"}
     grids = {r["code"]: r["received"] for r in client.get(
         "/api/disputes/figures?by=grid&from=2026-03-01&to=2026-03-12", headers=headers["viewer"]).json["rows"]}
     assert grids == {"G-A": 2, "G-B": 1, "G-C": 3}

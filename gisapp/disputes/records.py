@@ -43,8 +43,9 @@ def parse_date(raw: str | None, name: str) -> dt.date | None:
         raise FilterError(f"{name}: must be a date, YYYY-MM-DD") from None
 
 
-def where_clause(args: dict, categories: dict, params: dict) -> str:
-    """SQL conditions on the layer's rows (alias ``src``) for the filters in ``args``."""
+def where_clause(args: dict, categories: dict, tz: str, params: dict) -> str:
+    """SQL conditions on the layer's rows (alias ``src``) for the filters in ``args``; dates are whole
+    days in the time zone ``tz``."""
     clauses = []
     for name, allowed in {**EQUALS, "category": categories}.items():
         value = args.get(name)
@@ -61,8 +62,8 @@ def where_clause(args: dict, categories: dict, params: dict) -> str:
     for name, op in (("received_from", ">="), ("received_to", "<")):
         day = parse_date(args.get(name), name)
         if day is not None:
-            clauses.append(f"src.received_at {op} CAST(:{name} AS date)")
-            params[name] = day
+            clauses.append(f"src.received_at {op} (CAST(:{name} AS date)::timestamp AT TIME ZONE :tz)")
+            params.update({name: day, "tz": tz})
     gap = args.get("in_gap")
     if gap not in (None, ""):
         if gap not in PERIODS:
@@ -79,10 +80,10 @@ def _object(properties: list[str]) -> str:
 
 
 def list_disputes(conn, layer: Layer, properties: list[str], params: dict, args: dict, categories: dict,
-                  limit: int, offset: int) -> tuple[list[dict], int]:
+                  tz: str, limit: int, offset: int) -> tuple[list[dict], int]:
     """One page of disputes matching ``args`` (newest first) and how many match in all."""
     params = dict(params, limit=limit, offset=offset)
-    where = where_clause(args, categories, params)
+    where = where_clause(args, categories, tz, params)
     matched = conn.execute(text(f"SELECT count(*) FROM ({layer.sql}) AS src {where}"), params).scalar()
     rows = conn.execute(text(f"SELECT {_object(properties)} FROM ({layer.sql}) AS src {where} "
                              "ORDER BY src.received_at DESC, src.fid LIMIT :limit OFFSET :offset"), params).scalars()

@@ -96,7 +96,7 @@ def list_view():
         limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT) if fmt == "json" else 100_000
         offset = parse_int(request.args.get("offset"), "offset", 0, 0)
         rows, matched = list_disputes(db_session(), layer, layer.properties_for(current_user.role), layer_params(),
-                                      request.args, _settings()["dispute_categories"], limit, offset)
+                                      request.args, _settings()["dispute_categories"], _settings()["timezone"], limit, offset)
     except (QueryError, FilterError) as exc:
         abort(400, description=str(exc))
     _audit(rows, request.full_path)
