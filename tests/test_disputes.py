@@ -247,6 +247,8 @@ def test_bad_requests_and_roles(client, headers):
     assert no_version.status_code == 400 and no_version.json["field"] == "version"
     long_remark = step(client, "center", headers, code, status="routed", assignee="x", remark="字" * 2001)
     assert long_remark.status_code == 400 and long_remark.json["field"] == "remark"
+    unchanged = client.get(f"/api/disputes/{code}", headers=headers["center"]).json
+    assert (unchanged["status"], unchanged["version"], len(unchanged["history"])) == ("received", 1, 1)
     assert client.post("/api/disputes/NOPE/status", json={"version": 1}, headers=headers["center"]).status_code == 404
     assert client.get("/api/disputes?grade=urgent", headers=headers["center"]).status_code == 400
     assert client.get("/api/disputes?received_from=yesterday", headers=headers["center"]).status_code == 400

@@ -139,7 +139,8 @@ def own_grid_point(demo_url):
 
 def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    dialogs, errors = [], []
+    requests, dialogs, errors = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_map(page, live_demo, "gridworker")
@@ -181,4 +182,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "disputes-panel.png"))
     assert dialogs == [] and errors == []
+    assert any("/static/vendor/chartjs/" in url for url in requests)
+    hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
     page.close()
