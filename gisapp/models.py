@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geometry
-from sqlalchemy import (ARRAY, Boolean, CheckConstraint, Column, Computed, Date, DateTime, Float,
-                        ForeignKey, Integer, SmallInteger, String, Table, Text, Time,
-                        UniqueConstraint, func)
+from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, Column, Computed, Date, DateTime, Float,
+                        ForeignKey, Index, Integer, SmallInteger, String, Table, Text, Time,
+                        UniqueConstraint, func, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from gisapp import domain
@@ -88,8 +88,14 @@ def phone_check(table: str, field: str) -> CheckConstraint:
                  "must be a phone number: 5–20 digits, spaces, '+', '-', '(' or ')'")
 
 
-def geometry_column(kind: str, nullable: bool = False):
-    return mapped_column(Geometry(kind, srid=SRID, spatial_index=False), nullable=nullable)
+def geometry_column(kind: str, nullable: bool = False, **kw):
+    """A lon/lat geometry column; its GiST index is declared with ``gist`` (named as the migrations name it)."""
+    return mapped_column(Geometry(kind, srid=SRID, spatial_index=False), nullable=nullable, **kw)
+
+
+def gist(table: str, *columns: str) -> list[Index]:
+    """GiST indexes ``ix_<table>_<column>`` on geometry columns."""
+    return [Index(f"ix_{table}_{c}", c, postgresql_using="gist") for c in columns]
 
 
 class AdminArea(Base):
@@ -104,13 +110,13 @@ class AdminArea(Base):
               "must be the statistical division code: 6 digits for a county, 9 for a township, "
               "12 for a village"),
         nonblank("admin_area", "name", 100),
-        *geometry_checks("admin_area"),
+        *geometry_checks("admin_area"), *gist("admin_area", "geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12))
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
-    parent_id: Mapped[int | None] = mapped_column(fk("admin_area", "parent_id", "admin_area.id"))
+    parent_id: Mapped[int | None] = mapped_column(fk("admin_area", "parent_id", "admin_area.id"), index=True)
     geom = geometry_column("MULTIPOLYGON")
 
     parent = relationship("AdminArea", remote_side=[id])
@@ -122,12 +128,12 @@ class Grid(Base):
     __table_args__ = (
         unique("grid", "code"), code_check("grid"), nonblank("grid", "name", 100),
         check("grid", "population", "population", "population >= 0", "must be 0 or more"),
-        *geometry_checks("grid"),
+        *geometry_checks("grid"), *gist("grid", "geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
-    village_id: Mapped[int] = mapped_column(fk("grid", "village_id", "admin_area.id"))
+    village_id: Mapped[int] = mapped_column(fk("grid", "village_id", "admin_area.id"), index=True)
     population: Mapped[int | None] = mapped_column(Integer)
     geom = geometry_column("MULTIPOLYGON")
 
@@ -150,9 +156,9 @@ person_assignment = Table(
     "person_assignment", Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("person_id", Integer, fk("person_assignment", "person_id", "person.id", "CASCADE"),
-           nullable=False),
-    Column("area_id", Integer, fk("person_assignment", "area_id", "admin_area.id", "CASCADE")),
-    Column("grid_id", Integer, fk("person_assignment", "grid_id", "grid.id", "CASCADE")),
+           nullable=False, index=True),
+    Column("area_id", Integer, fk("person_assignment", "area_id", "admin_area.id", "CASCADE"), index=True),
+    Column("grid_id", Integer, fk("person_assignment", "grid_id", "grid.id", "CASCADE"), index=True),
     check("person_assignment", "assignment", "one_target", "num_nonnulls(area_id, grid_id) = 1",
           "an assignment names exactly one village or one grid"),
 )
@@ -171,7 +177,7 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(20))
     team_id: Mapped[int | None] = mapped_column(
-        fk("person", "team_id", "patrol_team.id", ondelete="SET NULL"))
+        fk("person", "team_id", "patrol_team.id", ondelete="SET NULL"), index=True)
 
 
 class Camera(Base):
@@ -191,7 +197,7 @@ class Camera(Base):
               "must be more than 0 and at most 3000 metres"),
         check("camera", "height_m", "height_m", "height_m >= 0 AND height_m <= 300",
               "must be between 0 and 300 metres"),
-        *geometry_checks("camera"),
+        *geometry_checks("camera"), *gist("camera", "geom", "view_geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
@@ -216,7 +222,7 @@ alarm_camera = Table(
     Column("alarm_id", Integer, fk("alarm_camera", "alarm_id", "alarm_point.id", "CASCADE"),
            primary_key=True),
     Column("camera_id", Integer, fk("alarm_camera", "camera_id", "camera.id", "CASCADE"),
-           primary_key=True),
+           primary_key=True, index=True),
 )
 
 
@@ -232,6 +238,7 @@ class AlarmPoint(Base):
               "must be more than 0 and at most 5000 metres"),
         phone_check("alarm_point", "contact_phone"),
         *geometry_checks("alarm_point"), *geometry_checks("alarm_point", "premises"),
+        *gist("alarm_point", "geom", "premises", "reach_geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
@@ -262,12 +269,12 @@ class PatrolRoute(Base):
         check("patrol_route", "weekdays", "weekdays",
               "cardinality(weekdays) > 0 AND weekdays <@ ARRAY[1,2,3,4,5,6,7]::smallint[]",
               "must be one or more of 1 (Monday) to 7 (Sunday)"),
-        *geometry_checks("patrol_route"),
+        *geometry_checks("patrol_route"), *gist("patrol_route", "geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
-    team_id: Mapped[int] = mapped_column(fk("patrol_route", "team_id", "patrol_team.id"))
+    team_id: Mapped[int] = mapped_column(fk("patrol_route", "team_id", "patrol_team.id"), index=True)
     mode: Mapped[str] = mapped_column(String(12))
     sight_width_m: Mapped[float | None] = mapped_column(Float)
     weekdays: Mapped[list[int]] = mapped_column(
@@ -284,7 +291,7 @@ class PatrolWindow(Base):
     __table_args__ = (check("patrol_window", "time_windows", "not_empty", "starts <> ends",
                             "a time window must not start and end at the same time"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(fk("patrol_window", "route_id", "patrol_route.id", "CASCADE"))
+    route_id: Mapped[int] = mapped_column(fk("patrol_window", "route_id", "patrol_route.id", "CASCADE"), index=True)
     starts: Mapped[dt.time] = mapped_column(Time)
     ends: Mapped[dt.time] = mapped_column(Time)
 
@@ -309,7 +316,9 @@ class Dispute(Base):
               "(status = 'closed') = (closed_at IS NOT NULL) AND "
               "(closed_at IS NULL OR closed_at >= received_at)",
               "is required when, and only when, status is closed, and not before received_at"),
-        *geometry_checks("dispute"),
+        *geometry_checks("dispute"), *gist("dispute", "geom"),
+        Index("ix_dispute_received_at", "received_at"),
+        Index("ix_dispute_open_due", "due_at", postgresql_where=text("status <> 'closed'")),
         enum_check("dispute", "level", domain.DISPUTE_LEVELS),
         check("dispute", "assignee", "assignee", "length(btrim(assignee)) BETWEEN 1 AND 200",
               "must not be empty and at most 200 characters"),
@@ -332,8 +341,8 @@ class Dispute(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Filled by the database from the location (trigger dispute_assign_area).
     village_id: Mapped[int | None] = mapped_column(
-        fk("dispute", "village_id", "admin_area.id", ondelete="SET NULL"))
-    grid_id: Mapped[int | None] = mapped_column(fk("dispute", "grid_id", "grid.id", ondelete="SET NULL"))
+        fk("dispute", "village_id", "admin_area.id", ondelete="SET NULL"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(fk("dispute", "grid_id", "grid.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     # The closed loop (migration 0005): escalation level, who it is routed to, the return visit.
     level: Mapped[str] = mapped_column(String(10), server_default="village")
@@ -351,7 +360,7 @@ class Road(Base):
     __table_args__ = (enum_check("road", "road_class", domain.ROAD_CLASSES),
                       check("road", "name", "name", "length(name) <= 100",
                             "must be at most 100 characters"),
-                      *geometry_checks("road"))
+                      *geometry_checks("road"), *gist("road", "geom"))
     id: Mapped[int] = mapped_column(primary_key=True)
     road_class: Mapped[str] = mapped_column(String(12))
     name: Mapped[str | None] = mapped_column(String(100))
@@ -361,7 +370,7 @@ class Road(Base):
 user_grid = Table(
     "user_grid", Base.metadata,
     Column("user_id", Integer, fk("user_grid", "user_id", "app_user.id", "CASCADE"), primary_key=True),
-    Column("grid_id", Integer, fk("user_grid", "grid_id", "grid.id", "CASCADE"), primary_key=True),
+    Column("grid_id", Integer, fk("user_grid", "grid_id", "grid.id", "CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -393,7 +402,7 @@ class ApiToken(Base):
     __tablename__ = "api_token"
     __table_args__ = (unique("api_token", "token_hash"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(fk("api_token", "user_id", "app_user.id", "CASCADE"))
+    user_id: Mapped[int] = mapped_column(fk("api_token", "user_id", "app_user.id", "CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -405,7 +414,7 @@ class ApiToken(Base):
 data_version = Table(
     "data_version", Base.metadata,
     Column("table_name", Text, primary_key=True),
-    Column("version", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -414,7 +423,8 @@ data_version = Table(
 grid_coverage = Table(
     "grid_coverage", Base.metadata,
     Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True),
-    Column("period", Text, primary_key=True),
+    Column("period", Text, CheckConstraint("period IN ('day', 'night')", name="grid_coverage_period_check"),
+           primary_key=True),
     *(Column(name, Float, nullable=False) for name in (
         "concern_m2", "camera_m2", "alarm_m2", "patrol_m2", "covered_m2", "covered_share", "gap_m2")),
     Column("gap_geom", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False)),
@@ -422,7 +432,8 @@ grid_coverage = Table(
         "cameras_reaching", "cameras_online", "disputes_in", "disputes_out", "alarms_in", "alarms_out")),
     Column("road_m_in", Float, nullable=False), Column("road_m_out", Float, nullable=False),
     Column("flagged", Boolean, nullable=False), Column("reasons", ARRAY(Text), nullable=False),
-    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *gist("grid_coverage", "gap_geom"),
 )
 
 # Grids whose coverage inputs changed since it was last computed (filled by triggers).
@@ -436,8 +447,9 @@ class DisputeEvent(Base):
     __table_args__ = (
         enum_check("dispute_event", "action", domain.DISPUTE_ACTIONS),
         check("dispute_event", "remark", "remark", "length(remark) <= 2000", "must be at most 2000 characters"),
+        Index("ix_dispute_event_dispute_id", "dispute_id", "id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     dispute_id: Mapped[int] = mapped_column(fk("dispute_event", "dispute_id", "dispute.id", "CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     actor_id: Mapped[int | None] = mapped_column(fk("dispute_event", "actor_id", "app_user.id", "SET NULL"))
@@ -455,7 +467,8 @@ class DisputeEvent(Base):
 class AuditEntry(Base):
     """One view of personal data (a dispute's parties): who, when, which feature, through what."""
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_fid", "layer", "fid"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     user_id: Mapped[int | None] = mapped_column(Integer)  # kept when the account is removed
     login: Mapped[str] = mapped_column(String(64))

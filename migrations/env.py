@@ -4,6 +4,7 @@ from sqlalchemy import create_engine, pool
 
 from gisapp.config import load_settings
 from gisapp.db import database_url
+from gisapp.db.migrate import include_object
 from gisapp.models import Base
 
 config = context.config
@@ -12,11 +13,6 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or database_url(load_settings())
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave out tables we do not model (PostGIS's spatial_ref_sys, pgRouting's, ...)."""
-    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def run_migrations_offline() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -16,6 +17,29 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave out tables we do not model (PostGIS's spatial_ref_sys, pgRouting's, ...)."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
+def differences(url: str) -> list:
+    """What Alembic's autogenerate would change to make the database at ``url`` match the models.
+
+    Empty when the models (``gisapp.models``) describe the migrated schema exactly: tables,
+    columns and their types, nullability, server defaults, keys and indexes.
+    """
+    from gisapp.models import Base
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "compare_server_default": True, "include_object": include_object})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
