@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from gisapp import domain
 from gisapp.config import PROJECT_DIR
-from gisapp.io.specs import SPECS
+from gisapp.entities import ENTITIES
 
 LAYERS_DIR = PROJECT_DIR / "layers"
 GEOMETRIES = ("point", "line", "polygon")
@@ -145,8 +145,8 @@ def parse_layer(path: Path) -> Layer:
     if not isinstance(min_zoom, int) or not 0 <= min_zoom <= 22:
         _fail(path, "min_zoom must be a whole number from 0 to 22")
     editable = data.get("editable")
-    if editable is not None and editable not in SPECS:
-        _fail(path, f"editable must name an importable layer ({', '.join(SPECS)})")
+    if editable is not None and editable not in ENTITIES:
+        _fail(path, f"editable must name an importable layer ({', '.join(ENTITIES)})")
     prefilter = data.get("prefilter")
     if prefilter is not None:
         if not (isinstance(prefilter, dict) and set(prefilter) == {"column", "margin_m"}

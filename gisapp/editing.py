@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gisapp.db import errors as db_errors
 from gisapp.io.load import Writer, make_resolver
-from gisapp.io.specs import SPECS
+from gisapp.entities import ENTITIES
 from gisapp.io.validate import FileError, RowError, Validator
 
 
@@ -39,8 +39,8 @@ def _frame(feature) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame([values] if values else [{}], geometry=[geometry], crs="EPSG:4326")
 
 
-def _validated(conn, spec_name: str, feature, settings: dict, replacing: str | None = None):
-    spec = SPECS[spec_name]
+def _validated(conn, layer: str, feature, settings: dict, replacing: str | None = None):
+    entity = ENTITIES[layer]
     frame = _frame(feature)
     if replacing is not None:
         given = frame.get("code")
@@ -49,19 +49,19 @@ def _validated(conn, spec_name: str, feature, settings: dict, replacing: str | N
         frame["code"] = replacing
     resolve = make_resolver(conn)
 
-    def resolver(layer, codes):
-        found = resolve(layer, codes)
-        if layer == spec_name and replacing is not None:
+    def resolver(name, codes):
+        found = resolve(name, codes)
+        if name == layer and replacing is not None:
             found.pop(replacing, None)
         return found
     try:
-        checked = Validator(spec, frame, resolver, settings).run()
+        checked = Validator(entity, frame, resolver, settings).run()
     except FileError as exc:
         raise EditError([RowError(1, "properties", str(exc).splitlines()[0])]) from exc
     if checked.errors:
         taken = any(e.field == "code" and "already exists" in e.problem for e in checked.errors)
         raise EditError(checked.errors, 409 if taken else 400)
-    return Writer(conn, spec, checked.values, progress=False)
+    return Writer(conn, entity, checked.values, progress=False)
 
 
 def _refused_by_database(exc: DBAPIError) -> EditError:
@@ -69,9 +69,9 @@ def _refused_by_database(exc: DBAPIError) -> EditError:
     return EditError([RowError(1, field or "properties", message)])
 
 
-def create_feature(conn, spec_name: str, feature, settings: dict) -> str:
+def create_feature(conn, layer: str, feature, settings: dict) -> str:
     """Insert a feature; return its code. The caller owns the transaction (roll it back on EditError)."""
-    writer = _validated(conn, spec_name, feature, settings)
+    writer = _validated(conn, layer, feature, settings)
     try:
         writer.write()
     except DBAPIError as exc:
@@ -79,16 +79,16 @@ def create_feature(conn, spec_name: str, feature, settings: dict) -> str:
     return str(writer.values["code"].iloc[0])
 
 
-def replace_feature(conn, spec_name: str, code: str, feature, settings: dict) -> bool:
+def replace_feature(conn, layer: str, code: str, feature, settings: dict) -> bool:
     """Replace the feature ``code`` with ``feature``; False when there is no such feature."""
-    writer = _validated(conn, spec_name, feature, settings, replacing=code)
+    writer = _validated(conn, layer, feature, settings, replacing=code)
     try:
         return writer.replace()
     except DBAPIError as exc:
         raise _refused_by_database(exc) from exc
 
 
-def delete_feature(conn, spec_name: str, code: str) -> bool:
+def delete_feature(conn, layer: str, code: str) -> bool:
     """Delete the feature ``code`` (and the rows it owns); False when there is no such feature."""
-    table = SPECS[spec_name].table
+    table = ENTITIES[layer].table
     return conn.execute(text(f"DELETE FROM {table} WHERE code = :code"), {"code": code}).rowcount > 0

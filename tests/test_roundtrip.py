@@ -6,7 +6,7 @@ from gisapp.demo import clear_all, load_demo
 from gisapp.io.export import export_layer
 from gisapp.io.load import import_file
 from gisapp.io.reader import read_layer_file
-from gisapp.io.specs import LOAD_ORDER, SPECS
+from gisapp.entities import ENTITIES, LOAD_ORDER
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg"])
@@ -14,16 +14,16 @@ def test_export_import_round_trip(engine, settings, tmp_path, suffix):
     load_demo(engine, settings, progress=False)
     first = {}
     for layer in LOAD_ORDER:
-        path = tmp_path / f"{layer}{suffix if SPECS[layer].geometry else '.csv'}"
+        path = tmp_path / f"{layer}{suffix if ENTITIES[layer].geometry else '.csv'}"
         export_layer(engine, layer, path)
         first[layer] = read_layer_file(path)
     with engine.begin() as conn:
         clear_all(conn)
     for layer in LOAD_ORDER:
-        path = tmp_path / f"{layer}{suffix if SPECS[layer].geometry else '.csv'}"
+        path = tmp_path / f"{layer}{suffix if ENTITIES[layer].geometry else '.csv'}"
         import_file(engine, layer, path, settings, progress=False)
     for layer in LOAD_ORDER:
-        again = tmp_path / f"again-{layer}{suffix if SPECS[layer].geometry else '.csv'}"
+        again = tmp_path / f"again-{layer}{suffix if ENTITIES[layer].geometry else '.csv'}"
         export_layer(engine, layer, again)
         pd.testing.assert_frame_equal(first[layer], read_layer_file(again), check_like=False), layer
     assert len(first["cameras"]) == 140 and len(first["disputes"]) == 200

@@ -10,7 +10,7 @@ from gisapp.demo import DEMO_ACCOUNTS, describe_counts, load_demo
 from gisapp.io.export import export_layer
 from gisapp.io.load import ImportFailed, import_file
 from gisapp.io.reader import ReadError
-from gisapp.io.specs import LOAD_ORDER, SPECS, describe
+from gisapp.entities import ENTITIES, LOAD_ORDER, describe
 from gisapp.io.validate import FileError
 
 LAYERS = click.Choice(LOAD_ORDER)
@@ -32,7 +32,7 @@ def import_command(layer: str, file: str | None, crs: str | None, skip_invalid: 
     and the database is left unchanged.
     """
     if columns:
-        click.echo(describe(SPECS[layer]))
+        click.echo(describe(ENTITIES[layer]))
         return
     if not file:
         raise click.UsageError("Missing argument 'FILE'.")

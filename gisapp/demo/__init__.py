@@ -9,7 +9,8 @@ from gisapp.coverage import recompute
 from gisapp.demo.city import CityBuilder
 from gisapp.demo.town import TownBuilder
 from gisapp.io.load import import_frame
-from gisapp.io.specs import LOAD_ORDER, SPECS
+from gisapp.models import Base
+from gisapp.entities import ENTITIES, LOAD_ORDER
 
 # login -> (password, role): for trying the server, never for production. The team leader leads
 # the first patrol team, the grid worker has the first two grids.
@@ -20,9 +21,8 @@ DEMO_ACCOUNTS = {
     "gridworker": ("gridworker-demo", "grid_worker"),
     "viewer": ("viewer-demo", "viewer"),
 }
-DATA_TABLES = ["audit_log", "dispute_event", "grid_coverage", "coverage_dirty", "dispute", "patrol_window", "patrol_route", "alarm_camera", "alarm_point", "camera",
-               "person_assignment", "user_grid", "api_token", "app_user", "person", "patrol_team",
-               "road", "grid", "admin_area"]
+# Every table of the models holds data, but data_version: its rows count the changes to the others.
+DATA_TABLES = [table.name for table in reversed(Base.metadata.sorted_tables) if table.name != "data_version"]
 
 
 def is_loaded(engine) -> bool:
@@ -80,4 +80,4 @@ def load_demo(engine, settings: dict, *, scale: str = "town", reset: bool = Fals
 
 
 def describe_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {SPECS[name].title}" for name, n in counts.items())
+    return ", ".join(f"{n} {ENTITIES[name].title}" for name, n in counts.items())

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import text
 
-from gisapp.io.specs import SPECS
+from gisapp.entities import ENTITIES
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
 
@@ -29,25 +29,25 @@ def export_layer(engine, layer: str, path: str | Path) -> int:
     Geometry is lon/lat (EPSG:4326). In CSV, points become longitude/latitude columns and other
     geometries a ``wkt`` column; the file reads back with ``gisapp import``.
     """
-    if layer not in SPECS:
-        raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(SPECS)}")
+    if layer not in ENTITIES:
+        raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(ENTITIES)}")
     path = Path(path)
     driver = FORMATS.get(path.suffix.lower())
     if driver is None:
         raise ValueError(f"{path.name}: unsupported format; use one of {', '.join(FORMATS)}")
-    spec = SPECS[layer]
+    entity = ENTITIES[layer]
     with engine.connect() as conn:
-        if spec.geometry:
-            frame = gpd.read_postgis(text(spec.export_sql), conn, geom_col="geom", crs="EPSG:4326")
+        if entity.geometry:
+            frame = gpd.read_postgis(text(entity.export_sql), conn, geom_col="geom", crs="EPSG:4326")
         else:
-            frame = pd.read_sql(text(spec.export_sql), conn)
+            frame = pd.read_sql(text(entity.export_sql), conn)
     frame = _text_columns(frame)
-    if driver == "CSV" or not spec.geometry:
-        if spec.geometry == "point":
+    if driver == "CSV" or not entity.geometry:
+        if entity.geometry == "point":
             frame.insert(len(frame.columns) - 1, "longitude", frame.geometry.x.round(8))
             frame.insert(len(frame.columns) - 1, "latitude", frame.geometry.y.round(8))
             frame = pd.DataFrame(frame.drop(columns="geom"))
-        elif spec.geometry:
+        elif entity.geometry:
             frame = pd.DataFrame(frame.assign(wkt=frame.geometry.to_wkt()).drop(columns="geom"))
         if driver != "CSV":
             raise ValueError(f"{layer} has no geometry: export it as .csv")

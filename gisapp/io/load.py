@@ -10,20 +10,14 @@ from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
 from gisapp.db import errors as db_errors
+from gisapp.entities import ENTITIES, REFERABLE, Entity
 from gisapp.io.reader import read_layer_file
-from gisapp.io.specs import SPECS, LayerSpec
 from gisapp.io.validate import RowError, Validated, Validator
-from gisapp.models import SRID, Base, alarm_camera, person_assignment
+from gisapp.models import SRID, Base
 
 CHUNK = 2000
 MAX_LISTED_ERRORS = 50
-REF_TABLES = {"areas": ("admin_area", ""), "villages": ("admin_area", " AND level = 'village'"),
-              "grids": ("grid", ""), "teams": ("patrol_team", ""), "cameras": ("camera", ""),
-              "people": ("person", ""), "alarms": ("alarm_point", ""), "routes": ("patrol_route", ""),
-              "disputes": ("dispute", "")}
-# The association rows a layer's row owns: (table, column naming the row).
-LINK_TABLES = {"people": [("person_assignment", "person_id")], "alarms": [("alarm_camera", "alarm_id")],
-               "routes": [("patrol_window", "route_id")]}
+SCALAR_KINDS = ("text", "int", "float", "bool", "date", "datetime", "enum", "weekdays")
 
 
 class ImportFailed(ValueError):
@@ -46,10 +40,10 @@ class ImportResult:
 
 
 def make_resolver(conn: Connection):
-    """A resolver ``(layer, codes) -> {code: id}`` over the open connection."""
+    """A resolver ``(layer or subset, codes) -> {code: id}`` over the open connection."""
     def resolve(layer: str, codes: list[str]) -> dict[str, int]:
-        table, condition = REF_TABLES[layer]
-        rows = conn.execute(text(f"SELECT code, id FROM {table} WHERE code = ANY(:codes){condition}"),
+        entity, condition, _ = REFERABLE[layer]
+        rows = conn.execute(text(f"SELECT code, id FROM {entity.table} WHERE code = ANY(:codes) AND {condition}"),
                             {"codes": list(codes)})
         return dict(rows.fetchall())
     return resolve
@@ -65,86 +59,97 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return sub.where(sub.notna(), None).to_dict("records")
 
 
-class Writer:
-    """Writes validated rows of one layer over one connection (inside the caller's transaction)."""
+def _pairs(frame: pd.DataFrame, column: str) -> list[tuple]:
+    """(code, value) for each value of a many-valued column, one pair per value."""
+    return list(frame[["code", column]].explode(column).dropna().itertuples(index=False))
 
-    def __init__(self, conn: Connection, spec: LayerSpec, values: pd.DataFrame, progress: bool):
-        self.conn, self.spec, self.values, self.progress = conn, spec, values.copy(), progress
-        self.table = Base.metadata.tables[spec.table]
+
+class Writer:
+    """Writes validated rows of one entity over one connection (inside the caller's transaction)."""
+
+    def __init__(self, conn: Connection, entity: Entity, values: pd.DataFrame, progress: bool):
+        self.conn, self.entity, self.values, self.progress = conn, entity, values.copy(), progress
+        self.table = Base.metadata.tables[entity.table]
         self.resolve = make_resolver(conn)
 
     def _resolve_refs(self) -> list[str]:
+        """Replace the codes of ``ref`` fields by ids; return the columns of the main table to write."""
         columns = []
-        for f in self.spec.fields:
-            if f.kind == "ref" and f.ref != self.spec.name:
+        for f in self.entity.fields:
+            if f.kind == "ref" and f.ref != self.entity.name:
                 ids = self.resolve(f.ref, sorted(set(self.values[f.name].dropna())))
                 self.values[_id_column(f.name)] = self.values[f.name].map(ids)
                 columns.append(_id_column(f.name))
-            elif f.kind in ("text", "int", "float", "bool", "date", "datetime", "enum", "weekdays"):
-                if f.name in self.table.c:
-                    columns.append(f.name)
+            elif f.kind in SCALAR_KINDS and f.name in self.table.c:
+                columns.append(f.name)
         return columns
+
+    def _geometry_params(self) -> list[str]:
+        """The WKT parameters of the rows: "_wkt" for the geometry, then each wkt field."""
+        return [c for c in ("_wkt", *(f.name for f in self.entity.fields if f.kind == "wkt")) if c in self.values]
 
     def _geometry_values(self, prefix: str = "") -> dict:
         """SQL expressions building the geometry columns from WKT parameters."""
         geometry = {}
-        if self.spec.geometry:
+        if self.entity.geometry:
             expr = func.ST_GeomFromText(bindparam(prefix + "_wkt"), SRID)
-            geometry["geom"] = func.ST_Multi(expr) if self.spec.geometry == "polygon" else expr
-        if "premises_wkt" in self.values:
-            geometry["premises"] = func.ST_Multi(func.ST_GeomFromText(bindparam(prefix + "premises_wkt"), SRID))
+            geometry["geom"] = func.ST_Multi(expr) if self.entity.geometry == "polygon" else expr
+        for f in self.entity.fields:
+            if f.kind == "wkt" and f.name in self.values:
+                geometry[f.column] = func.ST_Multi(func.ST_GeomFromText(bindparam(prefix + f.name), SRID))
         return geometry
 
     def _insert_rows(self, columns: list[str]) -> dict[str, int]:
         """Insert the main rows in chunks; return {code: id} of the new rows."""
         statement = insert(self.table).values(**self._geometry_values())
-        if self.spec.has_code:
+        if self.entity.has_code:
             statement = statement.returning(self.table.c.code, self.table.c.id, sort_by_parameter_order=True)
-        params = [c for c in ("_wkt", "premises_wkt") if c in self.values]
-        records = _records(self.values, columns + params)
+        records = _records(self.values, columns + self._geometry_params())
         ids: dict[str, int] = {}
-        bar = tqdm(total=len(records), desc=f"importing {self.spec.name}", unit="row",
+        bar = tqdm(total=len(records), desc=f"importing {self.entity.name}", unit="row",
                    disable=not self.progress or len(records) < CHUNK)
         for start in range(0, len(records), CHUNK):
             chunk = records[start:start + CHUNK]
             result = self.conn.execute(statement, chunk)
-            if self.spec.has_code:
+            if self.entity.has_code:
                 ids.update(dict(result.fetchall()))
             bar.update(len(chunk))
         bar.close()
         return ids
 
     def _links(self, ids: dict[str, int]) -> None:
-        """Association rows: parents, assignments, linked cameras, time windows, team leaders."""
-        v = self.values
-        if self.spec.name == "areas":
-            pairs = v[["code", "parent_code"]].dropna()
-            if len(pairs):
-                self.conn.execute(text("UPDATE admin_area SET parent_id = (SELECT p.id FROM admin_area p "
-                                       "WHERE p.code = :parent_code) WHERE code = :code"),
-                                  pairs.to_dict("records"))
-        if self.spec.name == "people":
-            for column, key, ref in (("villages", "area_id", "villages"), ("grids", "grid_id", "grids")):
-                rows = v[["code", column]].explode(column).dropna()
-                if len(rows):
-                    target = self.resolve(ref, sorted(set(rows[column])))
-                    self.conn.execute(insert(person_assignment), [
-                        {"person_id": ids[c], key: target[t]} for c, t in rows.itertuples(index=False)])
-            leaders = v.loc[v["leads_team"] == True, ["code", "team_code"]]  # noqa: E712
-            if len(leaders):
-                self.conn.execute(text("UPDATE patrol_team SET leader_id = :person WHERE code = :team"),
-                                  [{"person": ids[c], "team": t} for c, t in leaders.itertuples(index=False)])
-        if self.spec.name == "alarms":
-            rows = v[["code", "cameras"]].explode("cameras").dropna()
-            if len(rows):
-                cameras = self.resolve("cameras", sorted(set(rows["cameras"])))
-                self.conn.execute(insert(alarm_camera), [
-                    {"alarm_id": ids[c], "camera_id": cameras[k]} for c, k in rows.itertuples(index=False)])
-        if self.spec.name == "routes":
-            windows = [{"route_id": ids[code], "starts": s, "ends": e}
-                       for code, wins in zip(v["code"], v["time_windows"]) for s, e in (wins or [])]
-            if windows:
-                self.conn.execute(insert(Base.metadata.tables["patrol_window"]), windows)
+        """What each row says of other rows: self-references, link rows, marks on other tables."""
+        v, table = self.values, self.entity.table
+        for f in self.entity.fields:
+            if f.kind == "ref" and f.ref == self.entity.name:
+                pairs = [{"code": c, "ref": r} for c, r in _pairs(v, f.name)]
+                if pairs:
+                    self.conn.execute(text(f"UPDATE {table} SET {_id_column(f.name)} = "
+                                           f"(SELECT p.id FROM {table} p WHERE p.code = :ref) WHERE code = :code"),
+                                      pairs)
+            elif f.kind == "refs":
+                pairs = _pairs(v, f.name)
+                if pairs:
+                    targets = self.resolve(f.ref, sorted({t for _, t in pairs}))
+                    self.conn.execute(insert(Base.metadata.tables[f.link.table]), [
+                        {f.link.owner: ids[c], f.link.target: targets[t]} for c, t in pairs])
+            elif f.kind == "windows":
+                windows = [{f.link.owner: ids[c], "starts": s, "ends": e} for c, (s, e) in _pairs(v, f.name)]
+                if windows:
+                    self.conn.execute(insert(Base.metadata.tables[f.link.table]), windows)
+            elif f.mark is not None:
+                marked = v.loc[v[f.name] == True, ["code", f.mark.via]]  # noqa: E712
+                if len(marked):
+                    self.conn.execute(text(f"UPDATE {f.mark.table} SET {f.mark.column} = :id WHERE code = :via"),
+                                      [{"id": ids[c], "via": t} for c, t in marked.itertuples(index=False)])
+
+    def _unlink(self, row_id: int) -> None:
+        """Delete the link rows and marks of the row ``row_id`` (before they are written anew)."""
+        for link in self.entity.links():
+            self.conn.execute(text(f"DELETE FROM {link.table} WHERE {link.owner} = :id"), {"id": row_id})
+        for mark in (f.mark for f in self.entity.fields if f.mark is not None):
+            self.conn.execute(text(f"UPDATE {mark.table} SET {mark.column} = NULL WHERE {mark.column} = :id"),
+                              {"id": row_id})
 
     def write(self) -> int:
         """Insert every row with its links; return how many."""
@@ -158,17 +163,14 @@ class Writer:
         Returns False when no row has that code.
         """
         columns = self._resolve_refs()
-        record = _records(self.values, columns + [c for c in ("_wkt", "premises_wkt") if c in self.values])[0]
+        record = _records(self.values, columns + self._geometry_params())[0]
         values = {c: bindparam(f"v_{c}") for c in columns if c != "code"}
         statement = (update(self.table).where(self.table.c.code == bindparam("v_code"))
                      .values(**values, **self._geometry_values("v_")).returning(self.table.c.code, self.table.c.id))
         row = self.conn.execute(statement, {f"v_{k}": v for k, v in record.items()}).first()
         if row is None:
             return False
-        for table, key in LINK_TABLES.get(self.spec.name, ()):
-            self.conn.execute(text(f"DELETE FROM {table} WHERE {key} = :id"), {"id": row.id})
-        if self.spec.name == "people":
-            self.conn.execute(text("UPDATE patrol_team SET leader_id = NULL WHERE leader_id = :id"), {"id": row.id})
+        self._unlink(row.id)
         self._links({row.code: row.id})
         return True
 
@@ -190,15 +192,15 @@ def import_frame(conn: Connection, layer: str, frame, settings: dict, *, skip_in
     rows are inserted. Returns the number inserted and the validation outcome. The caller owns
     the transaction: nothing is committed here.
     """
-    spec = SPECS[layer]
-    checked = Validator(spec, frame, make_resolver(conn), settings).run()
+    entity = ENTITIES[layer]
+    checked = Validator(entity, frame, make_resolver(conn), settings).run()
     good = checked.values
     if checked.errors:
         if not skip_invalid:
             raise ImportFailed(layer, checked.errors)
         good = good[~good["_row"].isin({e.row for e in checked.errors})]
     try:
-        inserted = Writer(conn, spec, good, progress).write()
+        inserted = Writer(conn, entity, good, progress).write()
     except DBAPIError as exc:
         field_name, message = db_errors.describe(exc)
         raise ImportFailed(layer, [RowError(0, field_name or "row", f"refused by the database: {message}")]) from exc
@@ -213,8 +215,8 @@ def import_file(engine, layer: str, path: str | Path, settings: dict, *, crs: st
     With ``skip_invalid`` the refused rows are written with their reasons to ``rejects``
     (default: ``<file>.rejected.csv`` beside the input).
     """
-    if layer not in SPECS:
-        raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(SPECS)}")
+    if layer not in ENTITIES:
+        raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(ENTITIES)}")
     path = Path(path)
     frame = read_layer_file(path, crs=crs)
     with engine.begin() as conn:

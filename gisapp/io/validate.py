@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisapp.domain import AREA_CODE_LENGTH
-from gisapp.io.specs import Field, LayerSpec, describe, labels_to_values
+from gisapp.entities import REFERABLE, describe
+from gisapp.entities.entity import Entity, Field, labels_to_values
 from gisapp.models import CHINA_EXTENT
 
 # resolve(layer, codes) -> {code: id} for the codes that exist in the database.
@@ -29,8 +29,6 @@ FALSE = {"false", "f", "0", "no", "n", "否", "无"}
 WINDOW = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 GEOMETRY_TYPES = {"point": ({0}, "a point"), "line": ({1, 5}, "a line"), "polygon": ({3, 6}, "a polygon")}
-REF_NAMES = {"areas": "administrative area", "villages": "village", "grids": "grid", "teams": "patrol team",
-             "cameras": "camera"}
 
 
 class FileError(ValueError):
@@ -55,10 +53,10 @@ class Validated:
 
 
 class Validator:
-    """Validates one frame against one layer spec."""
+    """Validates one frame against one entity's description."""
 
-    def __init__(self, spec: LayerSpec, frame, resolve: Resolver, settings: dict):
-        self.spec, self.frame, self.resolve, self.settings = spec, frame, resolve, settings
+    def __init__(self, entity: Entity, frame, resolve: Resolver, settings: dict):
+        self.entity, self.frame, self.resolve, self.settings = entity, frame, resolve, settings
         self.rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
         self.errors: list[RowError] = []
         self.values = pd.DataFrame(index=frame.index)
@@ -73,7 +71,7 @@ class Validator:
     def _columns(self) -> tuple[dict[str, str], list[str]]:
         by_lower = {str(c).strip().lower(): c for c in self.frame.columns if c != "geometry"}
         found, missing = {}, []
-        for f in self.spec.fields:
+        for f in self.entity.fields:
             names = [f.name, *f.aliases]
             column = next((by_lower[n.lower()] for n in names if n.lower() in by_lower), None)
             if column is not None:
@@ -82,7 +80,7 @@ class Validator:
                 missing.append(f.name)
         if missing:
             raise FileError(f"missing required column(s): {', '.join(missing)}\n"
-                            f"expected columns:\n{describe(self.spec)}")
+                            f"expected columns:\n{describe(self.entity)}")
         used = set(found.values()) | {"geometry"}
         ignored = [str(c) for c in self.frame.columns if c not in used]
         return found, ignored
@@ -150,10 +148,10 @@ class Validator:
         exploded = lists.explode().dropna()
         known = self.resolve(f.ref, sorted(set(exploded))) if len(exploded) else {}
         in_file = set()
-        if f.ref == self.spec.name and "code" in self.values:
+        if f.ref == self.entity.name and "code" in self.values:
             in_file = set(self.values["code"].dropna())
         missing = exploded[~exploded.isin(list(known)) & ~exploded.isin(list(in_file))]
-        what = REF_NAMES.get(f.ref, f.ref)
+        what = REFERABLE[f.ref][2]
         for index, code in missing.items():
             self.errors.append(RowError(int(self.rows[index]), f.name, f"no {what} with code {code!r}"))
         return lists
@@ -228,7 +226,7 @@ class Validator:
                             "pass --crs")
 
     def _geometry(self) -> None:
-        if self.spec.geometry is None:
+        if self.entity.geometry is None:
             return
         if self.frame.geometry.isna().all() and len(self.frame):
             raise FileError("the file has no geometry: give a geometry, or longitude/latitude "
@@ -237,8 +235,8 @@ class Validator:
         missing = geoms.isna() | shapely.is_empty(geoms.to_numpy(dtype=object))
         self.fail(missing, "geometry", "missing or empty geometry")
         present = geoms[~missing]
-        self._check_geometries("geometry", present, self.spec.geometry)
-        if self.spec.geometry == "line":
+        self._check_geometries("geometry", present, self.entity.geometry)
+        if self.entity.geometry == "line":
             present = present.map(lambda g: g.geoms[0] if g.geom_type.startswith("Multi") and len(g.geoms) == 1 else g)
         self.values["_wkt"] = present.map(shapely.to_wkt).reindex(self.frame.index)
 
@@ -248,7 +246,7 @@ class Validator:
         parsers = {"int": self._number, "float": self._number, "enum": self._enum, "bool": self._bool,
                    "date": self._date, "datetime": self._datetime, "ref": self._ref, "refs": self._refs,
                    "windows": self._windows, "weekdays": self._weekdays, "wkt": self._wkt}
-        for f in self.spec.fields:
+        for f in self.entity.fields:
             raw = self.frame[columns[f.name]] if f.name in columns else pd.Series(pd.NA, index=self.frame.index)
             text = self._text(raw)
             if f.required:
@@ -260,9 +258,10 @@ class Validator:
                 value = value.map(lambda v, d=f.default: d if v is None or (not isinstance(v, list) and pd.isna(v)) else v)
             self.values[f.name] = value
         self._geometry()
-        if self.spec.has_code:
+        if self.entity.has_code:
             self._check_codes()
-        RULES.get(self.spec.name, lambda v: None)(self)
+        if self.entity.rule:
+            self.entity.rule(self)
         self.values["_row"] = self.rows
         return Validated(self.values, sorted(self.errors, key=lambda e: (e.row, e.field)), ignored)
 
@@ -274,8 +273,8 @@ class Validator:
         for code, group in self.rows[duplicated].groupby(codes[duplicated]):
             rows = ", ".join(str(r) for r in group)
             self.fail(duplicated & (codes == code), "code", f"code {code!r} appears more than once in the file (rows {rows})")
-        existing = self.resolve(self.spec.name, sorted(set(codes.dropna())))
-        what = REF_NAMES.get(self.spec.name, self.spec.table.replace("_", " "))
+        existing = self.resolve(self.entity.name, sorted(set(codes.dropna())))
+        what = self.entity.noun
         self.fail(codes.isin(list(existing)), "code",
                   lambda i: f"a{'n' if what[0] in 'aeiou' else ''} {what} with code {codes[i]!r} already exists")
 
@@ -283,39 +282,3 @@ class Validator:
 def _first_xy(geom) -> str:
     x, y = shapely.get_coordinates(geom)[0]
     return f"longitude {x:.6g}, latitude {y:.6g}"
-
-
-# -- rules that tie several fields of one layer together ---------------------------------------
-def _areas(v: Validator) -> None:
-    code, level = v.values["code"].astype("string"), v.values["level"]
-    expected = level.map(AREA_CODE_LENGTH)
-    bad = code.notna() & level.notna() & ~(code.str.fullmatch(r"\d+").fillna(False) & (code.str.len() == expected))
-    v.fail(bad, "code", lambda i: f"a {level[i]} code has {AREA_CODE_LENGTH[level[i]]} digits: got {code[i]!r}")
-
-
-def _cameras(v: Validator) -> None:
-    kind, azimuth, fov = v.values["kind"], v.values["azimuth"], v.values["fov_deg"]
-    v.fail((kind == "bullet") & azimuth.isna(), "azimuth", "is required for a fixed bullet camera")
-    v.values["azimuth"] = azimuth.map(lambda a: None if pd.isna(a) else float(a) % 360)
-    v.values["fov_deg"] = fov.where(fov.notna(), kind.map({"bullet": 60.0}).fillna(360.0))
-
-
-def _people(v: Validator) -> None:
-    v.fail((v.values["leads_team"] == True) & v.values["team_code"].isna(), "leads_team",  # noqa: E712
-           "a team leader needs a team_code")
-
-
-def _disputes(v: Validator) -> None:
-    values, due_days = v.values, v.settings["dispute_due_days"]
-    received, status = values["received_at"], values["status"]
-    default_due = received + pd.to_timedelta(values["grade"].map(due_days).fillna(0), unit="D")
-    values["due_at"] = values["due_at"].where(values["due_at"].notna(), default_due)
-    v.fail(values["due_at"] < received, "due_at", "must not be before received_at")
-    closed = values["closed_at"]
-    v.fail((status == "closed") & closed.isna(), "closed_at", "is required when status is closed")
-    v.fail((status != "closed") & status.notna() & closed.notna(), "closed_at",
-           "must be empty unless status is closed")
-    v.fail(closed < received, "closed_at", "must not be before received_at")
-
-
-RULES = {"areas": _areas, "cameras": _cameras, "people": _people, "disputes": _disputes}

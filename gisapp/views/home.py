@@ -8,33 +8,29 @@ from sqlalchemy import text
 from gisapp.auth import roles_allowed
 from gisapp.db import engine_for, migrate
 from gisapp.db.server import server_versions
+from gisapp.entities import ENTITIES
 from gisapp.request_db import db_session
 
 bp = Blueprint("home", __name__)
 
-# What the home page counts: (label, SQL giving one number).
-LOADED = [
-    ("行政区 administrative areas", "SELECT count(*) FROM admin_area"),
-    ("村/社区 villages", "SELECT count(*) FROM admin_area WHERE level = 'village'"),
-    ("网格 grids", "SELECT count(*) FROM grid"),
-    ("天网 cameras", "SELECT count(*) FROM camera"),
-    ("天网 cameras online", "SELECT count(*) FROM camera WHERE status = 'online'"),
-    ("地网 one-button alarms", "SELECT count(*) FROM alarm_point"),
-    ("人网 people", "SELECT count(*) FROM person"),
-    ("人网 patrol teams", "SELECT count(*) FROM patrol_team"),
-    ("人网 patrol routes", "SELECT count(*) FROM patrol_route"),
-    ("矛盾纠纷 disputes", "SELECT count(*) FROM dispute"),
-    ("矛盾纠纷 open disputes", "SELECT count(*) FROM dispute WHERE status <> 'closed'"),
-    ("道路 road segments", "SELECT count(*) FROM road"),
-]
+
+def figures_sql() -> tuple[list[str], str]:
+    """The home page's figures (from each entity's description): their labels, and one statement
+    giving them all as one row."""
+    labels, columns = [], []
+    for entity in ENTITIES.values():
+        for label, where in entity.figures():
+            labels.append(label)
+            columns.append(f"(SELECT count(*) FROM {entity.table}{f' WHERE {where}' if where else ''})")
+    return labels, "SELECT " + ", ".join(columns)
 
 
 @bp.route("/")
 @roles_allowed()
 def index():
     """What is loaded: counts per layer."""
-    session = db_session()
-    counts = [(label, session.scalar(text(sql))) for label, sql in LOADED]
+    labels, sql = figures_sql()
+    counts = list(zip(labels, db_session().execute(text(sql)).one()))
     return render_template("home.html", counts=counts, user=current_user)
 
 
