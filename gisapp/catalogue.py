@@ -5,18 +5,22 @@ Each file declares a layer's id, title, group, geometry, the SQL that yields its
 order, its style, the minimum zoom at which it is drawn, which roles may see it and which
 properties only some roles may see, and whether (and by whom) it may be edited. The API, the
 tiles and the map all read it: adding a layer is adding a file.
+
+Two statements are bound into a layer's SQL when the file is read, so that each is written once:
+``:may_see_personal`` is true when the viewer's role is one of ``personal.roles``, and a file with
+``periods`` yields one layer per period (``<id>_<period>``), its SQL's ``:period`` being that period.
 """
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import text
 
 from gisapp import domain
-from gisapp.config import PROJECT_DIR
+from gisapp.config import PERIODS, PROJECT_DIR
 from gisapp.entities import ENTITIES
 
 LAYERS_DIR = PROJECT_DIR / "layers"
@@ -27,7 +31,7 @@ EXCLUSIVE_GROUPS = ("覆盖 Coverage",)
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
-                "style", "editable", "editors", "show", "heat", "prefilter", "personal"}
+                "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods"}
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors"}
 
 
@@ -62,6 +66,8 @@ class Layer:
     prefilter: tuple[str, float] | None = None
     # Personal data (a dispute's parties): never put in tiles, and every view of it is audited.
     personal: frozenset[str] = frozenset()
+    # The file it was declared in (several layers share a file with periods), for messages.
+    file: str = ""
 
     def visible_to(self, role: str) -> bool:
         return role in self.roles
@@ -109,8 +115,41 @@ def _style(path: Path, style, names: set[str]) -> dict:
     return style
 
 
-def parse_layer(path: Path) -> Layer:
-    """Read and check one layer file; raise CatalogueError naming the file and the problem."""
+def _bind(sql: str, values: dict[str, str]) -> str:
+    """``sql`` with each ``:name`` of ``values`` replaced by its SQL text (text the catalogue built)."""
+    for name, value in values.items():
+        sql = re.sub(rf"(?<![:\w]):{name}\b", lambda _: value, sql)
+    return sql
+
+
+def _personal(path: Path, data: dict, names: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The personal properties and the roles that may see them (``personal = { properties, roles }``)."""
+    personal = data.get("personal", {"properties": [], "roles": []})
+    if not (isinstance(personal, dict) and set(personal) == {"properties", "roles"}
+            and isinstance(personal["properties"], list) and set(personal["properties"]) <= names):
+        _fail(path, "personal must be { properties = [\"property\", ...], roles = [\"role\", ...] } "
+                    "naming properties of this layer")
+    if personal["properties"] and not re.search(r"(?<![:\w]):may_see_personal\b", data["sql"]):
+        _fail(path, "sql must empty the personal properties unless :may_see_personal")
+    return frozenset(personal["properties"]), _roles(path, "personal.roles", personal["roles"])
+
+
+def _periods(path: Path, data: dict) -> dict[str, str]:
+    """The layer's title by period for a file that yields one layer per period, else {}."""
+    if "periods" not in data:
+        return {}
+    periods = data["periods"]
+    if not (isinstance(periods, dict) and periods and set(periods) <= set(PERIODS)
+            and all(isinstance(t, str) and t.strip() for t in periods.values())):
+        _fail(path, f"periods must map periods ({', '.join(PERIODS)}) to layer titles")
+    if not re.search(r"(?<![:\w]):period\b", data["sql"]):
+        _fail(path, "sql must select the period's rows with :period")
+    return periods
+
+
+def parse_layers(path: Path) -> list[Layer]:
+    """Read and check one layer file: its layer, or one per period; raise CatalogueError naming the file
+    and the problem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -118,10 +157,14 @@ def parse_layer(path: Path) -> Layer:
     unknown = sorted(set(data) - ALLOWED_KEYS)
     if unknown:
         _fail(path, f"unknown key(s) {', '.join(unknown)}")
-    for key in ("id", "title", "group", "geometry", "sql", "properties", "roles"):
+    # A file with periods titles each period's layer there instead.
+    titled = () if "periods" in data else ("title",)
+    if "periods" in data and "title" in data:
+        _fail(path, "a file with periods gives each period's title there, not a title")
+    for key in ("id", *titled, "group", "geometry", "sql", "properties", "roles"):
         if key not in data:
             _fail(path, f"missing key {key!r}")
-    for key in ("id", "title", "group", "geometry", "sql"):
+    for key in ("id", *titled, "group", "geometry", "sql"):
         if not isinstance(data[key], str) or not data[key].strip():
             _fail(path, f"{key} must be a non-empty string")
     if data["id"] != path.stem or not IDENTIFIER.match(data["id"]):
@@ -138,9 +181,9 @@ def parse_layer(path: Path) -> Layer:
     restricted = data.get("restricted", {})
     if not isinstance(restricted, dict) or not set(restricted) <= names:
         _fail(path, "restricted must map property names of this layer to lists of roles")
-    personal = data.get("personal", [])
-    if not isinstance(personal, list) or not set(personal) <= set(restricted):
-        _fail(path, "personal must list restricted properties of this layer")
+    personal, personal_roles = _personal(path, data, names)
+    if personal & set(restricted):
+        _fail(path, "a personal property's roles are personal.roles; do not list it under restricted too")
     min_zoom = data.get("min_zoom", 0)
     if not isinstance(min_zoom, int) or not 0 <= min_zoom <= 22:
         _fail(path, "min_zoom must be a whole number from 0 to 22")
@@ -154,14 +197,22 @@ def parse_layer(path: Path) -> Layer:
                 and prefilter["margin_m"] >= 0):
             _fail(path, "prefilter must be { column = \"indexed_geometry_column\", margin_m = 500 }")
         prefilter = (prefilter["column"], float(prefilter["margin_m"]))
-    return Layer(
-        id=data["id"], title=data["title"], group=data["group"], geometry=data["geometry"], sql=data["sql"],
+    roles_sql = ", ".join(f"'{role}'" for role in sorted(personal_roles)) or "NULL"
+    sql = _bind(data["sql"], {"may_see_personal": f"(CAST(:viewer_role AS text) IN ({roles_sql}))"})
+    layer = Layer(
+        id=data["id"], title=data.get("title", ""), group=data["group"], geometry=data["geometry"], sql=sql,
         properties=tuple(Property(p["name"], p["label"]) for p in props),
         roles=_roles(path, "roles", data["roles"]),
-        restricted={k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
+        restricted={**{k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
+                    **{name: personal_roles for name in personal}},
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
-        heat=bool(data.get("heat", False)), prefilter=prefilter, personal=frozenset(personal))
+        heat=bool(data.get("heat", False)), prefilter=prefilter, personal=personal, file=f"layers/{path.name}")
+    periods = _periods(path, data)
+    # The periods are alternatives (a radio switch): only the first may be shown at first.
+    return [replace(layer, id=f"{layer.id}_{period}", title=title, sql=_bind(sql, {"period": f"'{period}'"}),
+                    show=layer.show and n == 0)
+            for n, (period, title) in enumerate(periods.items())] or [layer]
 
 
 def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:
@@ -169,7 +220,7 @@ def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:
     files = sorted(Path(directory).glob("*.toml"))
     if not files:
         raise CatalogueError(f"{directory}: no layer files (*.toml)")
-    return {layer.id: layer for layer in map(parse_layer, files)}
+    return {layer.id: layer for path in files for layer in parse_layers(path)}
 
 
 def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> None:
@@ -179,8 +230,8 @@ def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> N
             result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS src LIMIT 0"), params)
         except Exception as exc:  # noqa: BLE001 - any failure is the file's problem
             conn.rollback()
-            raise CatalogueError(f"layers/{layer.id}.toml: sql fails: {str(exc).splitlines()[0]}") from exc
+            raise CatalogueError(f"{layer.file}: sql fails: {str(exc).splitlines()[0]}") from exc
         wanted = {"fid", "geom"} | {p.name for p in layer.properties} | ({layer.prefilter[0]} if layer.prefilter else set())
         missing = wanted - set(result.keys())
         if missing:
-            raise CatalogueError(f"layers/{layer.id}.toml: sql yields no column(s) {', '.join(sorted(missing))}")
+            raise CatalogueError(f"{layer.file}: sql yields no column(s) {', '.join(sorted(missing))}")

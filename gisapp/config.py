@@ -16,6 +16,8 @@ from pathlib import Path
 from gisapp.domain import DISPUTE_CATEGORIES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The times of day coverage is computed for, each at the time configured under [coverage].
+PERIODS = ("day", "night")
 
 DEFAULTS: dict = {
     # None: the embedded cluster under var_dir; else any PostgreSQL >= 13 with PostGIS >= 3.1.

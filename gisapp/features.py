@@ -12,9 +12,12 @@ from sqlalchemy import text
 
 from gisapp import clock
 from gisapp.catalogue import Layer
+from gisapp.reach import grids_of
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+# A grid covered below the target but at three quarters of it or more is in the medium band.
+MEDIUM_BAND_OF_TARGET = 0.75
 
 
 class QueryError(ValueError):
@@ -25,11 +28,17 @@ def sql_params(settings: dict, viewer=None) -> dict:
     """Bind parameters layer SQL may use.
 
     ``sight_widths`` (JSON, by mode, from configuration); ``now`` (the clock's time, for overdue);
-    ``viewer_role`` and ``viewer_grids`` (the signed-in user's role and grid ids, for rows whose
-    personal data only some users may see; '' and no grids without a user).
+    ``day`` and ``night`` (the configured times of coverage's periods, for a route's shift);
+    ``share_high`` and ``share_medium`` (the lower bounds of the coverage bands: the configured
+    target share, and three quarters of it); ``viewer_role`` and ``viewer_grids`` (the signed-in
+    user's role and the grids it is limited to, NULL for all, for rows whose personal data only some
+    users may see; no role and no grids without a user).
     """
+    coverage = settings["coverage"]
     return {"sight_widths": json.dumps(settings["sight_width_m"]), "now": clock.now(),
-            "viewer_role": getattr(viewer, "role", ""), "viewer_grids": sorted(getattr(viewer, "grid_ids", ()))}
+            "day": coverage["day"], "night": coverage["night"], "share_high": coverage["target_share"],
+            "share_medium": coverage["target_share"] * MEDIUM_BAND_OF_TARGET,
+            "viewer_role": getattr(viewer, "role", ""), "viewer_grids": grids_of(viewer)}
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:

@@ -2,9 +2,12 @@
 import shutil
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from gisapp import create_app
 from gisapp.catalogue import LAYERS_DIR, CatalogueError, load_catalogue
+from gisapp.config import load_settings
+from gisapp.features import sql_params
 
 
 def test_the_catalogue_loads():
@@ -45,3 +48,77 @@ def test_layer_sql_is_checked_at_start_up(tmp_path, db_url):
     path.write_text(path.read_text(encoding="utf-8").replace("FROM camera c", "FROM cameraz c"), encoding="utf-8")
     with pytest.raises(CatalogueError, match="layers/cameras.toml: sql fails"):
         create_app({"database_url": db_url, "layers_dir": str(tmp_path / "layers"), "secret_key": "x"})
+
+
+def _edited(tmp_path, name, edit):
+    shutil.copytree(LAYERS_DIR, tmp_path / "layers")
+    path = tmp_path / "layers" / name
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return tmp_path / "layers"
+
+
+def test_a_file_with_periods_yields_one_layer_per_period():
+    catalogue = load_catalogue()
+    day, night = catalogue["coverage_day"], catalogue["coverage_night"]
+    assert (day.title, night.title) == ("白天覆盖 Day coverage", "夜间覆盖 Night coverage")
+    assert "gc.period = 'day'" in day.sql and "gc.period = 'night'" in night.sql and ":period" not in day.sql
+    assert day.show and not night.show  # alternatives: only the first is on at first
+    assert day.file == night.file == "layers/coverage.toml" and "coverage" not in catalogue
+
+
+def test_personal_properties_are_stated_once():
+    disputes = load_catalogue()["disputes"]
+    assert disputes.personal == {"parties", "parties_phone"}
+    for role in ("center", "grid_worker"):
+        assert {"parties", "parties_phone"} <= set(disputes.properties_for(role))
+    for role in ("team_leader", "planner", "viewer"):
+        assert not {"parties", "parties_phone"} & set(disputes.properties_for(role))
+    assert ":may_see_personal" not in disputes.sql and "IN ('center', 'grid_worker')" in disputes.sql
+
+
+@pytest.mark.parametrize("name, edit, words", [
+    ("coverage.toml", lambda s: s.replace("day = ", "noon = "), "periods must map periods (day, night)"),
+    ("coverage.toml", lambda s: s.replace("gc.period = :period", "gc.period = 'day'"), ":period"),
+    ("coverage.toml", lambda s: 'title = "x"\n' + s, "not a title"),
+    ("disputes.toml", lambda s: s.replace("SELECT :may_see_personal AND", "SELECT true AND"), ":may_see_personal"),
+    ("disputes.toml", lambda s: s.replace('roles = ["center", "grid_worker"] }', 'roles = ["king"] }'),
+     "personal.roles: unknown role(s) king"),
+    ("disputes.toml", lambda s: s.replace('properties = ["parties", ', 'properties = ["partys", '),
+     "personal must be"),
+    ("disputes.toml", lambda s: 'restricted = { parties = ["center"] }\n' + s, "not list it under restricted"),
+])
+def test_malformed_periods_and_personal(tmp_path, name, edit, words):
+    with pytest.raises(CatalogueError) as failure:
+        load_catalogue(_edited(tmp_path, name, edit))
+    assert str(failure.value).startswith(f"layers/{name}: ") and words in str(failure.value)
+
+
+def _column(url, layer, column, coverage):
+    """``column`` by fid of ``layer``'s rows in the demo town, with these [coverage] settings."""
+    params = sql_params(load_settings({"coverage": coverage}))
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT fid, {column} FROM ({layer.sql}) AS src"), params).all()
+    engine.dispose()
+    return dict(rows)
+
+
+def test_bands_follow_the_configured_target(demo_url):
+    layer = load_catalogue()["coverage_day"]
+    share = _column(demo_url, layer, "covered_share", {})
+    for target in (0.8, 0.5):
+        bands = _column(demo_url, layer, "band", {"target_share": target})
+        assert bands == {fid: "high" if s >= target else "medium" if s >= 0.75 * target else "low"
+                         for fid, s in share.items()}
+    assert len(set(bands.values())) > 1
+
+
+def test_a_routes_shift_follows_the_configured_times(demo_url):
+    layer = load_catalogue()["routes"]
+    windows = _column(demo_url, layer, "time_windows", {})
+    market = next(fid for fid, w in windows.items() if w == "09:00-11:30,19:00-21:30")
+    night_route = next(fid for fid, w in windows.items() if w == "20:00-02:00")
+    assert _column(demo_url, layer, "shift", {})[market] == "day"  # 23:00 is outside its windows
+    later = _column(demo_url, layer, "shift", {"night": "20:00"})
+    assert later[market] == "day_and_night" and later[night_route] == "night"
+    assert _column(demo_url, layer, "shift", {"day": "15:00", "night": "03:00"})[night_route] == "other"

@@ -15,10 +15,10 @@ from pyproj import CRS
 from sqlalchemy import text
 from tqdm import tqdm
 
+from gisapp.config import PERIODS  # noqa: F401 - the periods, as the API and the CLI know them from here
 from gisapp.coverage.sql import COVERAGE_SQL
 from gisapp.features import DEGREES_PER_METRE
 
-PERIODS = ("day", "night")
 BATCH = 100          # grids per transaction in a full recompute
 STATEMENT_GRIDS = 20  # grids per statement: more made PostgreSQL choose worse plans (measured)
 # Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from gisapp import domain
 from gisapp.catalogue import Layer
+from gisapp.config import PERIODS
 from gisapp.disputes.workflow import next_statuses
 from gisapp.features import property_pairs
 
@@ -18,7 +19,6 @@ from gisapp.features import property_pairs
 EQUALS = {"status": domain.DISPUTE_STATUSES, "grade": domain.DISPUTE_GRADES, "level": domain.DISPUTE_LEVELS,
           "source": domain.DISPUTE_SOURCES, "village": None, "grid": None, "category": None}
 COLUMNS = {"village": "village_code", "grid": "grid_code"}
-PERIODS = ("day", "night")
 
 
 class FilterError(ValueError):

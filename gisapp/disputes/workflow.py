@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from gisapp import clock, domain
 from gisapp.editing import EditError, create_feature
+from gisapp.reach import reaches
 
 STATUSES = list(domain.DISPUTE_STATUSES)  # in their order
 LEVELS = list(domain.DISPUTE_LEVELS)      # lowest first
@@ -85,7 +86,7 @@ def intake(conn, actor, body: dict, settings: dict) -> str:
         {"lon": lon, "lat": lat}).scalar()
     if grid_id is None:
         raise WorkflowError(400, "lon, lat", f"({lon}, {lat}) lies outside every grid of the area")
-    if actor.role == "grid_worker" and grid_id not in actor.grid_ids:
+    if not reaches(actor, grid_id):
         raise WorkflowError(403, "location", "lies outside your grids")
     now = clock.now()
     number = conn.execute(text("SELECT nextval('dispute_code_seq')")).scalar()
@@ -130,7 +131,7 @@ def _locked(conn, code: str, body: dict) -> dict:
 
 
 def _require(actor, dispute: dict, allowed: bool, what: str) -> None:
-    if actor.role == "center" or (allowed and actor.role == "grid_worker" and dispute["grid_id"] in actor.grid_ids):
+    if actor.role == "center" or (allowed and actor.role == "grid_worker" and reaches(actor, dispute["grid_id"])):
         return
     raise WorkflowError(403, "role", f"the role {actor.role!r} may not {what} this dispute")
 
