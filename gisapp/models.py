@@ -119,8 +119,6 @@ class AdminArea(Base):
     parent_id: Mapped[int | None] = mapped_column(fk("admin_area", "parent_id", "admin_area.id"), index=True)
     geom = geometry_column("MULTIPOLYGON")
 
-    parent = relationship("AdminArea", remote_side=[id])
-
 
 class Grid(Base):
     """A grid (网格) inside a village, with its population; grid workers via assignments."""
@@ -136,8 +134,6 @@ class Grid(Base):
     village_id: Mapped[int] = mapped_column(fk("grid", "village_id", "admin_area.id"), index=True)
     population: Mapped[int | None] = mapped_column(Integer)
     geom = geometry_column("MULTIPOLYGON")
-
-    village = relationship(AdminArea)
 
 
 class PatrolTeam(Base):
@@ -253,8 +249,6 @@ class AlarmPoint(Base):
     reach_geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False),
                                Computed("alarm_reach(geom, premises, response_radius_m)"))
 
-    cameras = relationship(Camera, secondary=alarm_camera)
-
 
 class PatrolRoute(Base):
     """A people-net (人网) patrol route: a line walked or driven in time windows on weekdays."""
@@ -282,18 +276,18 @@ class PatrolRoute(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     geom = geometry_column("LINESTRING")
 
-    windows = relationship("PatrolWindow", cascade="all, delete-orphan", order_by="PatrolWindow.starts")
 
-
-class PatrolWindow(Base):
-    """A daily time window of a route; ``ends`` before ``starts`` crosses midnight."""
-    __tablename__ = "patrol_window"
-    __table_args__ = (check("patrol_window", "time_windows", "not_empty", "starts <> ends",
-                            "a time window must not start and end at the same time"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(fk("patrol_window", "route_id", "patrol_route.id", "CASCADE"), index=True)
-    starts: Mapped[dt.time] = mapped_column(Time)
-    ends: Mapped[dt.time] = mapped_column(Time)
+# A daily time window of a route; ``ends`` before ``starts`` crosses midnight.
+patrol_window = Table(
+    "patrol_window", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("route_id", Integer, fk("patrol_window", "route_id", "patrol_route.id", "CASCADE"), nullable=False,
+           index=True),
+    Column("starts", Time, nullable=False),
+    Column("ends", Time, nullable=False),
+    check("patrol_window", "time_windows", "not_empty", "starts <> ends",
+          "a time window must not start and end at the same time"),
+)
 
 
 class Dispute(Base):
@@ -441,38 +435,38 @@ coverage_dirty = Table("coverage_dirty", Base.metadata,
                        Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True))
 
 
-class DisputeEvent(Base):
-    """One step of a dispute's closed loop (受理 → 分流 → 办理 → 反馈 → 结单, 回访): append-only."""
-    __tablename__ = "dispute_event"
-    __table_args__ = (
-        enum_check("dispute_event", "action", domain.DISPUTE_ACTIONS),
-        check("dispute_event", "remark", "remark", "length(remark) <= 2000", "must be at most 2000 characters"),
-        Index("ix_dispute_event_dispute_id", "dispute_id", "id"),
-    )
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(fk("dispute_event", "dispute_id", "dispute.id", "CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    actor_id: Mapped[int | None] = mapped_column(fk("dispute_event", "actor_id", "app_user.id", "SET NULL"))
-    actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(12))
-    from_status: Mapped[str | None] = mapped_column(String(10))
-    to_status: Mapped[str | None] = mapped_column(String(10))
-    level: Mapped[str | None] = mapped_column(String(10))
-    grade: Mapped[str | None] = mapped_column(String(10))
-    assignee: Mapped[str | None] = mapped_column(String(200))
-    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
-    remark: Mapped[str | None] = mapped_column(Text)
+# One step of a dispute's closed loop (受理 → 分流 → 办理 → 反馈 → 结单, 回访): append-only.
+dispute_event = Table(
+    "dispute_event", Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("dispute_id", Integer, fk("dispute_event", "dispute_id", "dispute.id", "CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Integer, fk("dispute_event", "actor_id", "app_user.id", "SET NULL")),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(12), nullable=False),
+    Column("from_status", String(10)),
+    Column("to_status", String(10)),
+    Column("level", String(10)),
+    Column("grade", String(10)),
+    Column("assignee", String(200)),
+    Column("satisfaction", SmallInteger),
+    Column("remark", Text),
+    enum_check("dispute_event", "action", domain.DISPUTE_ACTIONS),
+    check("dispute_event", "remark", "remark", "length(remark) <= 2000", "must be at most 2000 characters"),
+    Index("ix_dispute_event_dispute_id", "dispute_id", "id"),
+)
 
-
-class AuditEntry(Base):
-    """One view of personal data (a dispute's parties): who, when, which feature, through what."""
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_fid", "layer", "fid"))
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    user_id: Mapped[int | None] = mapped_column(Integer)  # kept when the account is removed
-    login: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(30))
-    layer: Mapped[str] = mapped_column(String(64))
-    fid: Mapped[str] = mapped_column(String(64))
-    via: Mapped[str] = mapped_column(String(200))
+# One view of personal data (a dispute's parties): who, when, which feature, through what. Append-only.
+audit_log = Table(
+    "audit_log", Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("user_id", Integer),  # kept when the account is removed
+    Column("login", String(64), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("fid", String(64), nullable=False),
+    Column("via", String(200), nullable=False),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_fid", "layer", "fid"),
+)
