@@ -40,6 +40,16 @@ DEFAULTS: dict = {
         "day": "10:00",             # the time of day that "day" coverage is computed for
         "night": "23:00",           # the time of night that "night" coverage is computed for
     },
+    # Patrol planning on the road network (see docs/domain.md, "Planning").
+    "patrol": {
+        "speed_kmh": {"foot": 4.5, "ebike": 15.0, "motorcycle": 25.0, "car": 30.0},
+        # The share of its speed a mode keeps on a road class (missing: 1); 0: the class is closed to it.
+        "class_speed_factor": {"foot": {}, "ebike": {"track": 0.8},
+                               "motorcycle": {"path": 0.5, "track": 0.7},
+                               "car": {"path": 0.0, "track": 0.5, "service": 0.7}},
+        # Road ends and crossings closer than this (metres) are joined when the network is built.
+        "snap_tolerance_m": 2.0,
+    },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
     # Dispute categories: stored value -> label (Chinese first). A table in the file replaces this one.

@@ -17,6 +17,10 @@ CAMERA_KINDS = {"bullet": "枪机 fixed bullet", "dome": "球机 PTZ dome", "pan
 DEVICE_STATUSES = {"online": "在线 online", "offline": "离线 offline", "faulty": "故障 faulty",
                    "planned": "规划 planned"}
 
+# Where patrols start and end: a police station, a village police room, a team's own station.
+BASE_KINDS = {"police_station": "派出所 police station", "police_room": "警务室 police room",
+              "team_station": "驻地 team station"}
+
 PATROL_MODES = {"foot": "步行 foot", "ebike": "电动车 e-bike", "motorcycle": "摩托车 motorcycle",
                 "car": "汽车 car"}
 

@@ -176,6 +176,23 @@ class Person(Base):
         fk("person", "team_id", "patrol_team.id", ondelete="SET NULL"), index=True)
 
 
+class PatrolBase(Base):
+    """Where patrols start and end (派出所, 警务室, a team's 驻地), optionally a team's base."""
+    __tablename__ = "patrol_base"
+    __table_args__ = (
+        unique("patrol_base", "code"), code_check("patrol_base"), nonblank("patrol_base", "name", 100),
+        enum_check("patrol_base", "kind", domain.BASE_KINDS),
+        *geometry_checks("patrol_base"), *gist("patrol_base", "geom"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(
+        fk("patrol_base", "team_id", "patrol_team.id", ondelete="SET NULL"), index=True)
+    geom = geometry_column("POINT")
+
+
 class Camera(Base):
     """A sky-net (天网) camera: a point, its view (azimuth, field of view, range) and status."""
     __tablename__ = "camera"
@@ -359,6 +376,37 @@ class Road(Base):
     road_class: Mapped[str] = mapped_column(String(12))
     name: Mapped[str | None] = mapped_column(String(100))
     geom = geometry_column("LINESTRING")
+
+
+# The road network noded for routing (built by gisapp.patrol.network): vertices, and edges that
+# are pieces of one road between two vertices, lengths in metres.
+road_vertex = Table(
+    "road_vertex", Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("geom", Geometry("POINT", srid=SRID, spatial_index=False), nullable=False),
+    *gist("road_vertex", "geom"),
+)
+road_edge = Table(
+    "road_edge", Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("road_id", Integer, fk("road_edge", "road_id", "road.id", "CASCADE"), nullable=False, index=True),
+    Column("source", BigInteger, fk("road_edge", "source", "road_vertex.id", "CASCADE"), nullable=False, index=True),
+    Column("target", BigInteger, fk("road_edge", "target", "road_vertex.id", "CASCADE"), nullable=False, index=True),
+    Column("road_class", String(12), nullable=False),
+    Column("length_m", Float, nullable=False),
+    Column("geom", Geometry("LINESTRING", srid=SRID, spatial_index=False), nullable=False),
+    CheckConstraint("length_m > 0", name="ck_road_edge_length_m"),
+    *gist("road_edge", "geom"),
+)
+# When the network was built, from which version of the roads, with what snapping tolerance.
+road_network = Table(
+    "road_network", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("built_at", DateTime(timezone=True), nullable=False),
+    Column("road_version", BigInteger, nullable=False),
+    Column("tolerance_m", Float, nullable=False),
+    CheckConstraint("id = 1", name="ck_road_network_one_row"),
+)
 
 
 user_grid = Table(

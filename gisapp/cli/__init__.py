@@ -6,6 +6,7 @@ import click
 from gisapp.cli.coverage import coverage
 from gisapp.cli.data import demo_command, export_command, import_command
 from gisapp.cli.db import db
+from gisapp.cli.network import network_group
 from gisapp.cli.serve import serve
 from gisapp.cli.users import user
 
@@ -15,5 +16,5 @@ def main() -> None:
     """Three-net (天网 · 地网 · 人网) map server for comprehensive governance centers."""
 
 
-for command in (db, user, import_command, export_command, demo_command, coverage, serve):
+for command in (db, user, import_command, export_command, demo_command, coverage, network_group, serve):
     main.add_command(command)

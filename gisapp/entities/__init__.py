@@ -8,11 +8,11 @@ its line in ``REGISTERED``.
 """
 from __future__ import annotations
 
-from gisapp.entities import alarms, areas, cameras, disputes, grids, people, roads, routes, teams
+from gisapp.entities import alarms, areas, bases, cameras, disputes, grids, people, roads, routes, teams
 from gisapp.entities.entity import Entity, Field
 
 # In the order the documentation lists them; LOAD_ORDER keeps it where dependencies allow.
-REGISTERED = (areas, grids, teams, people, cameras, alarms, routes, disputes, roads)
+REGISTERED = (areas, grids, teams, people, bases, cameras, alarms, routes, disputes, roads)
 ENTITIES: dict[str, Entity] = {module.ENTITY.name: module.ENTITY for module in REGISTERED}
 
 

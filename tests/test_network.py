@@ -1,0 +1,96 @@
+"""The routable road network: noded where roads cross or nearly meet, measured, kept current."""
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import Transformer
+from sqlalchemy import text
+
+from gisapp.io.load import import_frame
+from gisapp.patrol import network
+
+UTM = "EPSG:32650"
+ORIGIN = Transformer.from_crs("EPSG:4326", UTM, always_xy=True).transform(114.52, 34.62)
+
+
+def _roads(lines_m: list[list[tuple[float, float]]]) -> gpd.GeoDataFrame:
+    """Roads given in metres from the origin, as the importer takes them (lon/lat)."""
+    x0, y0 = ORIGIN
+    lines = [shapely.LineString([(x0 + x, y0 + y) for x, y in line]) for line in lines_m]
+    frame = gpd.GeoDataFrame({"road_class": ["residential"] * len(lines)}, geometry=lines, crs=UTM)
+    return frame.to_crs("EPSG:4326")
+
+
+# A crosses B at (500, 0); C's end stops 1.5 m short of A (a T-junction within the 2 m tolerance);
+# E's end is 0.7 m from A's end; D stands apart.
+ROADS = [[(0, 0), (1000, 0)],                 # A
+         [(500, -500), (500, 500)],           # B
+         [(800, 1.5), (800, 400)],            # C
+         [(2000, 2000), (2100, 2000)],        # D
+         [(1000.5, 0.5), (1300, 0)]]          # E
+
+
+@pytest.fixture
+def town_roads(engine, settings):
+    with engine.begin() as conn:
+        import_frame(conn, "roads", _roads(ROADS), settings)
+    return engine
+
+
+def test_roads_are_noded_where_they_cross_or_nearly_meet(town_roads, settings):
+    with town_roads.begin() as conn:
+        figures = network.build(conn, settings)
+        edges = conn.execute(text("SELECT road_id, source, target, length_m FROM road_edge ORDER BY road_id, length_m")).all()
+        ends_match = conn.execute(text(
+            "SELECT bool_and(ST_Equals(ST_StartPoint(e.geom), s.geom) AND ST_Equals(ST_EndPoint(e.geom), t.geom)) "
+            "FROM road_edge e JOIN road_vertex s ON s.id = e.source JOIN road_vertex t ON t.id = e.target")).scalar()
+    assert [e.road_id for e in edges] == [1, 1, 1, 2, 2, 3, 4, 5]       # A in three, B in two
+    assert [round(e.length_m) for e in edges if e.road_id == 1] == [200, 300, 500]
+    assert figures.edges == 8 and figures.vertices == 10
+    assert figures.dangling_ends == 7
+    assert ends_match, "every edge starts and ends exactly at its vertices"
+    by_road = {}
+    for e in edges:
+        by_road.setdefault(e.road_id, set()).update({e.source, e.target})
+    assert by_road[1] & by_road[2] and by_road[1] & by_road[3] and by_road[1] & by_road[5], "A meets B, C and E"
+    assert not by_road[4] & set().union(*(v for k, v in by_road.items() if k != 4)), "D stands apart"
+
+
+def test_status_counts_components_with_pgrouting(town_roads, settings):
+    with town_roads.begin() as conn:
+        network.build(conn, settings)
+        figures = network.status(conn)
+    assert figures.routing, "the test cluster has pgRouting"
+    assert figures.components == 2
+    total = 1000 + 1000 + 398.5 + 100 + 299.5
+    assert figures.largest_share == pytest.approx((total - 100) / total, abs=1e-3)
+    assert not figures.stale and figures.tolerance_m == 2.0
+
+
+def test_the_network_follows_the_roads(town_roads, settings):
+    with town_roads.begin() as conn:
+        network.build(conn, settings)
+    with town_roads.begin() as conn:
+        import_frame(conn, "roads", _roads([[(2100, 2000), (2100, 2300)]]), settings)
+        assert network.status(conn).stale
+        assert network.ensure_current(conn, settings)
+        figures = network.status(conn)
+        assert not network.ensure_current(conn, settings)
+    assert figures.edges == 9 and figures.components == 2 and not figures.stale
+
+
+def test_a_narrower_tolerance_joins_less(town_roads, settings):
+    narrow = dict(settings, patrol=dict(settings["patrol"], snap_tolerance_m=0.5))
+    with town_roads.begin() as conn:
+        figures = network.build(conn, narrow)
+    # C (1.5 m short of A) and E (0.7 m from A's end) no longer meet A
+    assert figures.edges == 7 and figures.components == 4
+
+
+def test_cli_builds_and_reports(town_roads, cli):
+    first = cli("network", "status")
+    assert first.exit_code == 3 and "not built yet" in first.output
+    built = cli("network", "build")
+    assert built.exit_code == 0, built.output
+    assert "边 edges: 8" in built.output and "连通分量 connected components: 2" in built.output
+    again = cli("network", "status")
+    assert again.exit_code == 0 and "断头 dangling ends: 7" in again.output and "stale" not in again.output
