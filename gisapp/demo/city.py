@@ -172,6 +172,14 @@ class CityBuilder:
                                      (self.vx[i] + CELL, self.vy[i] + CELL)]) for i in range(self.n)]
         return teams, self._frame(records, lines)
 
+    def bases(self) -> gpd.GeoDataFrame:
+        """Each township team's station, where the middle road of its first village meets the village's west edge."""
+        firsts = np.searchsorted(self.township_of, np.arange(self.counts["townships"]))
+        records = pd.DataFrame({"code": [f"ZD{t + 1:03d}" for t in range(len(firsts))],
+                                "name": [f"第{t + 1}镇巡防队驻地" for t in range(len(firsts))],
+                                "kind": "team_station", "team_code": [f"T{t + 1:03d}" for t in range(len(firsts))]})
+        return self._frame(records, shapely.points(self.vx[firsts], self.vy[firsts] + CELL / 2))
+
     def disputes(self) -> gpd.GeoDataFrame:
         rng, count = self.rng, self.counts["disputes"]
         village = rng.integers(0, self.n, size=count)
@@ -195,5 +203,6 @@ class CityBuilder:
         """Every layer, keyed by import layer name."""
         areas, grids = self.areas_and_grids()
         teams, routes = self.teams_and_routes()
-        return {"areas": areas, "grids": grids, "teams": teams, "cameras": self.cameras(), "alarms": self.alarms(),
+        return {"areas": areas, "grids": grids, "teams": teams, "bases": self.bases(), "cameras": self.cameras(),
+                "alarms": self.alarms(),
                 "routes": routes, "disputes": self.disputes(), "roads": self.roads()}

@@ -158,12 +158,27 @@ class TownBuilder:
         network = shapely.MultiLineString(road_geoms)
 
         layers["teams"] = _frame([{"code": "T01", "name": "平安镇巡防队"}])
+        layers["bases"] = self._bases(villages, network)
         layers["people"] = self._people(grid_records)
         layers["cameras"] = self._cameras(villages, network)
         layers["alarms"] = self._alarms(network, layers["cameras"])
         layers["routes"] = self._routes(villages)
         layers["disputes"] = self._disputes(villages)
         return layers
+
+    def _bases(self, villages, network) -> gpd.GeoDataFrame:
+        """The township's police station and the team's station at the centre, a police room per village,
+        each on the road nearest to it."""
+        centre = Point(self.cx, self.cy)
+        records = [{"code": "PCS01", "name": "平安镇派出所", "kind": "police_station", "team_code": None},
+                   {"code": "ZD01", "name": "平安镇巡防队驻地", "kind": "team_station", "team_code": "T01"}]
+        places = [Point(centre.x + 120, centre.y + 80), Point(centre.x - 150, centre.y - 60)]
+        for i, (seed, _) in enumerate(villages):
+            records.append({"code": f"JWS{i + 1:02d}", "name": f"{VILLAGE_NAMES[i]}警务室", "kind": "police_room",
+                            "team_code": None})
+            places.append(seed)
+        on_roads = [network.interpolate(network.project(p)) for p in places]
+        return _frame(records, on_roads)
 
     def _people(self, grids: list[dict]) -> pd.DataFrame:
         rng = self.rng

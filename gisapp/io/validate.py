@@ -78,7 +78,7 @@ class Validator:
                 found[f.name] = column
             elif f.required:
                 missing.append(f.name)
-        if missing:
+        if missing and len(self.frame):  # a file with no rows (an empty layer exported) imports nothing
             raise FileError(f"missing required column(s): {', '.join(missing)}\n"
                             f"expected columns:\n{describe(self.entity)}")
         used = set(found.values()) | {"geometry"}
