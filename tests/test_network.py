@@ -94,3 +94,37 @@ def test_cli_builds_and_reports(town_roads, cli):
     assert "边 edges: 8" in built.output and "连通分量 connected components: 2" in built.output
     again = cli("network", "status")
     assert again.exit_code == 0 and "断头 dangling ends: 7" in again.output and "stale" not in again.output
+
+
+def test_paths_follow_the_roads_at_the_mode_speed(town_roads, settings):
+    from gisapp.patrol import routing
+    with town_roads.begin() as conn:
+        network.build(conn, settings)
+        west = conn.execute(text("SELECT ST_X(ST_StartPoint(geom)), ST_Y(ST_StartPoint(geom)) FROM road WHERE id = 1")).one()
+        start, off = routing.nearest_vertex(conn, *west, "foot", settings, max_m=50)
+        top_of_c = conn.execute(text("SELECT ST_X(ST_EndPoint(geom)), ST_Y(ST_EndPoint(geom)) FROM road WHERE id = 3")).one()
+        end, _ = routing.nearest_vertex(conn, *top_of_c, "foot", settings, max_m=50)
+        way = routing.path_through(conn, "foot", settings, [start, end])
+        costs = routing.cost_matrix(conn, "car", settings, [start, end])
+        with pytest.raises(routing.RoutingError, match="more than 50 m"):
+            routing.nearest_vertex(conn, west[0] + 0.01, west[1] + 0.01, "foot", settings, max_m=50)
+    assert off < 0.01
+    assert way["length_m"] == pytest.approx(800 + 398.5, abs=0.5)       # along A, then up C
+    assert way["minutes"] == pytest.approx(way["length_m"] / (4.5 * 1000 / 60), rel=1e-6)
+    assert costs[(start, end)] == pytest.approx(way["length_m"] / (30 * 1000 / 60), rel=1e-6)
+
+
+def test_a_closed_road_class_is_avoided(engine, settings):
+    from gisapp.patrol import routing
+    frame = _roads([[(0, 0), (1000, 0)], [(1000, 0), (1000, 500)]])
+    frame["road_class"] = ["residential", "path"]
+    with engine.begin() as conn:
+        import_frame(conn, "roads", frame, settings)
+        network.build(conn, settings)
+        ends = conn.execute(text("SELECT ST_X(ST_EndPoint(geom)), ST_Y(ST_EndPoint(geom)) FROM road ORDER BY id")).all()
+        start, _ = routing.nearest_vertex(conn, *ends[0], "car", settings, max_m=50)
+        with pytest.raises(routing.RoutingError, match="usable by car"):
+            routing.nearest_vertex(conn, *ends[1], "car", settings, max_m=50)
+        foot_end, _ = routing.nearest_vertex(conn, *ends[1], "foot", settings, max_m=50)
+        assert routing.cost_matrix(conn, "car", settings, [start, foot_end]) == {}
+        assert routing.path_through(conn, "foot", settings, [start, foot_end])["length_m"] == pytest.approx(500, abs=0.5)

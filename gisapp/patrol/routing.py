@@ -1,0 +1,71 @@
+"""Routing on the road network with pgRouting: every statement that names a ``pgr_`` function is here.
+
+Costs are minutes at a mode's speed (``patrol.speed_kmh``), slowed on some road classes and not
+allowed on others (``patrol.class_speed_factor``, 0 = closed). The network is undirected.
+"""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from gisapp import domain
+
+
+class RoutingError(ValueError):
+    """A route cannot be found or planned as asked; the message says why."""
+
+
+def edges_sql(mode: str, settings: dict) -> str:
+    """The edges query pgRouting reads for ``mode``: id, source, target, cost and reverse cost in minutes."""
+    patrol = settings["patrol"]
+    metres_per_minute = float(patrol["speed_kmh"][mode]) * 1000 / 60
+    factors = {cls: float(f) for cls, f in patrol["class_speed_factor"].get(mode, {}).items()
+               if cls in domain.ROAD_CLASSES}
+    factor = ("CASE road_class " + " ".join(f"WHEN '{cls}' THEN {f!r}" for cls, f in factors.items())
+              + " ELSE 1.0 END") if factors else "1.0"
+    cost = f"length_m / ({metres_per_minute!r} * {factor})"
+    return (f"SELECT id, source, target, {cost} AS cost, {cost} AS reverse_cost FROM road_edge "
+            f"WHERE {factor} > 0")
+
+
+def nearest_vertex(conn, lon: float, lat: float, mode: str, settings: dict, max_m: float) -> tuple[int, float]:
+    """The vertex nearest (lon, lat) that ``mode`` may use, and its distance in metres.
+
+    RoutingError when no such vertex is within ``max_m`` metres: the place is off the network.
+    """
+    row = conn.execute(text(
+        f"""SELECT v.id, ST_Distance(v.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS m
+            FROM road_vertex v
+            WHERE EXISTS (SELECT 1 FROM ({edges_sql(mode, settings)}) e WHERE e.source = v.id OR e.target = v.id)
+            ORDER BY v.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1"""), {"lon": lon, "lat": lat}).first()
+    if row is None or row.m > max_m:
+        raise RoutingError(f"the point ({lon:.6f}, {lat:.6f}) is more than {max_m:g} m from the road network "
+                           f"usable by {mode}")
+    return row.id, row.m
+
+
+def cost_matrix(conn, mode: str, settings: dict, vertices: list[int]) -> dict[tuple[int, int], float]:
+    """Minutes between every pair of ``vertices`` (both ways); pairs with no path are left out."""
+    rows = conn.execute(text("SELECT start_vid, end_vid, agg_cost FROM pgr_dijkstraCostMatrix(:edges, "
+                             "CAST(:vids AS bigint[]), directed := false)"),
+                        {"edges": edges_sql(mode, settings), "vids": sorted(set(vertices))})
+    return {(a, b): cost for a, b, cost in rows}
+
+
+def path_through(conn, mode: str, settings: dict, vertices: list[int]) -> dict:
+    """The shortest way through ``vertices`` in order: GeoJSON geometry (lon/lat), length in metres
+    and minutes of travel. RoutingError when a leg has no path."""
+    legs = [v for i, v in enumerate(vertices) if i == 0 or v != vertices[i - 1]]
+    if len(legs) < 2:
+        raise RoutingError("a route needs at least two different places on the network")
+    row = conn.execute(text(
+        """WITH via AS (SELECT * FROM pgr_dijkstraVia(:edges, CAST(:vids AS bigint[]), directed := false)),
+                legs AS (SELECT count(DISTINCT path_id) AS found FROM via),
+                walked AS (SELECT via.seq, via.cost, e.length_m,
+                                  CASE WHEN via.node = e.source THEN e.geom ELSE ST_Reverse(e.geom) END AS g
+                           FROM via JOIN road_edge e ON e.id = via.edge)
+           SELECT (SELECT found FROM legs) AS found, ST_AsGeoJSON(ST_MakeLine(array_agg(g ORDER BY seq)), 7) AS geojson,
+                  sum(length_m) AS length_m, sum(cost) AS minutes FROM walked"""),
+        {"edges": edges_sql(mode, settings), "vids": legs}).one()
+    if row.found != len(legs) - 1 or row.geojson is None:
+        raise RoutingError("no way along the roads joins these places for this mode")
+    return {"geometry": row.geojson, "length_m": float(row.length_m), "minutes": float(row.minutes)}
