@@ -27,10 +27,13 @@ demo: install
 	$(BIN)/gisapp demo
 	$(BIN)/gisapp serve --host $(HOST) --port $(PORT)
 
-## test: the whole suite against a real PostGIS (and Debian's Chromium for the map page)
+## test: the whole suite against a real PostGIS (and Debian's Chromium for the map page), in random
+## order (pytest-randomly prints "Using --randomly-seed=N": give it again to repeat that order) and
+## on one worker per core (pytest-xdist; each worker has databases of its own)
+TEST_WORKERS ?= auto
 test: install
 	bash scripts/install-system-deps.sh chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## stop: stop the embedded PostGIS
 stop:

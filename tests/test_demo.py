@@ -34,6 +34,11 @@ def test_demo_counts_and_idempotence(cli, engine):
             assert conn.scalar(text(sql)) == expected, sql
         grids = conn.scalar(text("SELECT count(*) FROM grid"))
         assert 50 <= grids <= 62  # about four per village
+        # a grid worker per grid, assigned to it
+        assert conn.scalar(text("SELECT count(*) FROM person WHERE role = 'grid_worker'")) == grids
+        assert conn.scalar(text(
+            "SELECT count(DISTINCT pa.grid_id) FROM person p JOIN person_assignment pa ON pa.person_id = p.id "
+            "WHERE p.role = 'grid_worker'")) == grids
         offline = conn.scalar(text("SELECT count(*) FROM camera WHERE status <> 'online'"))
         assert 5 <= offline <= 20  # a few offline, faulty or planned
         no_night = conn.execute(text(
@@ -55,19 +60,24 @@ def test_demo_is_deterministic(engine, settings):
         assert a[name].equals(b[name]), name
 
 
+# The published figures of the whole city (2,324 villages: 15,241 grids, 151,221 disputes, 50,000
+# cameras, 3,000 alarms) scaled by hand to 5 villages: 15241 * 5 / 2324 = 32.8 grids,
+# 50000 * 5 / 2324 = 107.6 cameras, 3000 * 5 / 2324 = 6.45 alarms, 151221 * 5 / 2324 = 325.3 disputes,
+# one patrol route per village; 12 counties and 153 townships scale to less than one: one of each.
+FIVE_VILLAGES = {"grids": 33, "cameras": 108, "alarms": 6, "disputes": 325, "routes": 5}
+
+
 def test_city_scale_counts(cli, engine):
-    from gisapp.demo.city import scaled_counts
-    expected = scaled_counts(5)
     result = cli("demo", "--scale", "5")
     assert result.exit_code == 0 and "demo 5 loaded" in result.output and "gisapp coverage --all" in result.output
     with engine.connect() as conn:
         counts = {name: conn.scalar(text(f"SELECT count(*) FROM {table}")) for name, table in (
             ("grids", "grid"), ("cameras", "camera"), ("alarms", "alarm_point"), ("disputes", "dispute"),
             ("routes", "patrol_route"))}
-        assert conn.scalar(text("SELECT count(*) FROM admin_area WHERE level = 'village'")) == 5
+        levels = dict(conn.execute(text("SELECT level, count(*) FROM admin_area GROUP BY level")).all())
+        assert levels == {"county": 1, "township": 1, "village": 5}
         assert conn.scalar(text("SELECT count(*) FROM dispute WHERE grid_id IS NULL")) == 0
-    assert counts == {"grids": expected["grids"], "cameras": expected["cameras"], "alarms": expected["alarms"],
-                      "disputes": expected["disputes"], "routes": 5}
+    assert counts == FIVE_VILLAGES
     assert "already loaded" in cli("demo", "--scale", "city").output
     for bad in ("0", "huge", "-3"):
         assert cli("demo", "--scale", bad).exit_code == 2

@@ -2,7 +2,9 @@
 import csv
 import datetime as dt
 import io
+import math
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -158,26 +160,43 @@ def test_other_refused_steps(client, headers):
     assert [h["level"] for h in history if h["action"] == "escalate"] == ["township"]
 
 
-def test_concurrent_updates_do_not_overwrite_each_other(client, headers):
+def _waiting_on_locks(conn) -> int:
+    """How many other sessions in this database wait for a lock right now (``conn`` autocommits:
+    pg_stat_activity is read once per transaction)."""
+    return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")).scalar()
+
+
+def test_concurrent_updates_do_not_overwrite_each_other(app, client, headers, engine):
     code = intake(client, "center", headers).json["code"]
     version = client.get(f"/api/disputes/{code}", headers=headers["center"]).json["version"]
-    start, answers = threading.Barrier(2), []
+    answers = []
 
     def route(assignee):
-        start.wait()
-        answers.append(client.post(f"/api/disputes/{code}/status", headers=headers["center"],
-                                   json={"status": "routed", "assignee": assignee, "version": version}))
-    threads = [threading.Thread(target=route, args=(a,)) for a in ("司法所", "派出所")]
-    for t in threads:
-        t.start()
+        answers.append(app.test_client().post(f"/api/disputes/{code}/status", headers=headers["center"],
+                                              json={"status": "routed", "assignee": assignee, "version": version}))
+    # Another session holds the dispute's row while both requests come in, so both are inside their
+    # transactions at once, blocked on that row, when it lets go: they overlap for sure. Had a request
+    # read the version without locking the row, both would have read version 1 and both would win.
+    with engine.connect() as holder, engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+        holder.execute(text("SELECT 1 FROM dispute WHERE code = :code FOR UPDATE"), {"code": code})
+        threads = [threading.Thread(target=route, args=(a,)) for a in ("司法所", "派出所")]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while _waiting_on_locks(watcher) < 2 and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.02)
+        waiting = _waiting_on_locks(watcher)
+        holder.rollback()
     for t in threads:
         t.join()
+    assert waiting == 2, f"both requests should wait for the locked row; {waiting} did, answers {answers}"
     assert sorted(a.status_code for a in answers) == [200, 409]
     lost = next(a for a in answers if a.status_code == 409)
     assert lost.json["field"] == "version" and lost.json["current_version"] == version + 1
     winner = next(a for a in answers if a.status_code == 200).json["assignee"]
     final = client.get(f"/api/disputes/{code}", headers=headers["center"]).json
-    assert final["assignee"] == winner and len(final["history"]) == 2
+    assert final["assignee"] == winner and final["version"] == version + 1 and len(final["history"]) == 2
     # A stale version, sent later, is refused as well.
     assert client.post(f"/api/disputes/{code}/status", headers=headers["center"],
                        json={"status": "handling", "version": version}).status_code == 409
@@ -219,7 +238,7 @@ def test_intake_assigns_village_and_grid(client, headers):
 
 @pytest.mark.parametrize("fields, field, status", [
     ({"lon": 114.9, "lat": 34.605}, "lon, lat", 400),            # outside the area
-    ({"lon": "east", "lat": 34.605}, "lon, lat", 400),
+    ({"lon": "east", "lat": 34.605}, "lon", 400),
     ({"lon": None, "lat": None}, "location", 400),
     ({"lon": None, "lat": None, "grid": "G-Z"}, "grid", 400),
     ({"grade": "urgent"}, "grade", 400),
@@ -348,29 +367,57 @@ def test_figures_match_hand_counts(client, headers, engine, fixed_clock):
     assert values[1][header.index("received")] == 3 and values[1][header.index("category_land")] == 2
 
 
+def gi_star_classes(counts: dict[str, int], neighbours: dict[str, set[str]]) -> dict[str, str]:
+    """Getis-Ord Gi* z-scores by the textbook formula (Getis & Ord 1995, binary weights, each grid
+    its own neighbour), classed two-sided at 90, 95 and 99 %: the reference for the hotspots."""
+    n = len(counts)
+    mean = sum(counts.values()) / n
+    s = math.sqrt(sum(x * x for x in counts.values()) / n - mean * mean)
+    classes = {}
+    for code, x in counts.items():
+        near = neighbours[code] | {code}
+        w = len(near)
+        z = (sum(counts[c] for c in near) - mean * w) / (s * math.sqrt((n * w - w * w) / (n - 1)))
+        level = next((lvl for bound, lvl in ((2.576, 99), (1.960, 95), (1.645, 90)) if abs(z) >= bound), None)
+        classes[code] = f"{'hot' if z > 0 else 'cold'}_{level}" if level else "none"
+    return classes
+
+
 def test_hotspots_find_the_cluster(engine, client, headers):
+    counts = {"G-A": 0, "G-B": 0, "G-C": 0}  # the area's grids, side by side: G-B | G-A | G-C
+    neighbours = {"G-A": {"G-B", "G-C"}, "G-B": {"G-A"}, "G-C": {"G-A"}}
     with engine.begin() as conn:  # a 5 × 5 lattice of grids next to the area; disputes crowd its centre
         for i in range(5):
             for j in range(5):
                 conn.execute(text(
                     "INSERT INTO grid (code, name, village_id, geom) SELECT :code, :code, id, "
-                    "ST_Multi(ST_MakeEnvelope(:x, :y, :x + 0.01, :y + 0.01, 4326)) FROM admin_area "
-                    "WHERE code = '410299101001'"), {"code": f"L{i}{j}", "x": 115 + i * 0.01, "y": 35 + j * 0.01})
+                    "ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)) FROM admin_area WHERE code = '410299101001'"),
+                    # corners rounded alike on both sides of every edge, so that neighbours touch exactly
+                    {"code": f"L{i}{j}", "x0": round(115 + i * 0.01, 2), "x1": round(115 + (i + 1) * 0.01, 2),
+                     "y0": round(35 + j * 0.01, 2), "y1": round(35 + (j + 1) * 0.01, 2)})
+                counts[f"L{i}{j}"] = 12 if max(abs(i - 2), abs(j - 2)) <= 1 else 1
+                neighbours[f"L{i}{j}"] = {f"L{a}{b}" for a in range(i - 1, i + 2) for b in range(j - 1, j + 2)
+                                          if 0 <= a < 5 and 0 <= b < 5 and (a, b) != (i, j)}  # queen
         received = dt.datetime(2026, 3, 2, tzinfo=CST)
-        for i in range(5):
-            for j in range(5):
-                n = 12 if max(abs(i - 2), abs(j - 2)) <= 1 else 1
+        for code, n in counts.items():
+            if code.startswith("L"):
+                i, j = int(code[1]), int(code[2])
                 for k in range(n):
                     _dispute(conn, f"H{i}{j}{k}", (115.005 + i * 0.01, 35.005 + j * 0.01), "ordinary", "land",
                              received, received)
+    expected = gi_star_classes(counts, neighbours)
+    # What the formula gives for this data (z by hand: L22 5.19, L12 2.68, L11 1.00, L00 -0.28,
+    # G-A -1.53): the crowd's centre and the middles of its sides are hot at 99 %; its corners, the
+    # sparse rim and the empty area far away are nothing special (28 grids are too few for a cold spot).
+    hot = {"L22", "L12", "L21", "L23", "L32"}
+    assert expected == {code: "hot_99" if code in hot else "none" for code in counts}
     answer = client.get("/api/disputes/hotspots?from=2026-03-01&to=2026-04-01", headers=headers["viewer"]).json
-    classes = {f["properties"]["code"]: f["properties"]["class"] for f in answer["features"]}
-    assert classes["L22"] == "hot_99"
-    assert classes["L00"] in ("none", "cold_90", "cold_95", "cold_99")
+    found = {f["properties"]["code"]: f["properties"] for f in answer["features"]}
+    assert {code: p["count"] for code, p in found.items()} == counts
+    assert {code: p["class"] for code, p in found.items()} == expected
     significant = client.get("/api/disputes/hotspots?from=2026-03-01&to=2026-04-01&significant=true",
                              headers=headers["viewer"]).json["features"]
-    assert {f["properties"]["code"] for f in significant} >= {"L22"} and "G-A" not in {
-        f["properties"]["code"] for f in significant}
+    assert {f["properties"]["code"] for f in significant} == {c for c, k in expected.items() if k != "none"}
     empty = client.get("/api/disputes/hotspots?from=2020-01-01&to=2020-02-01", headers=headers["viewer"]).json
     assert {f["properties"]["class"] for f in empty["features"]} == {"none"}
 

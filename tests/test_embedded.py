@@ -1,5 +1,6 @@
 """The embedded PostGIS cluster, created from nothing in a temporary folder, through the CLI."""
 import socket
+import uuid
 
 import psycopg
 from click.testing import CliRunner
@@ -63,14 +64,15 @@ def test_settings_come_from_file_then_environment(tmp_path, monkeypatch):
 
 
 def test_database_without_postgis_gives_a_clear_error(server_url, tmp_path):
-    name = f"gisapp_nopostgis_{tmp_path.name[-8:].replace('-', '_')}"
+    # Names of its own: roles belong to the whole server, which parallel workers and runs share.
+    suffix = uuid.uuid4().hex[:8]
+    name, role = f"gisapp_nopostgis_{suffix}", f"gisapp_limited_{suffix}"
     admin = libpq_dsn(server_url)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS gisapp_limited")
-        conn.execute("CREATE ROLE gisapp_limited LOGIN PASSWORD 'limited-pass'")
-        conn.execute(f'CREATE DATABASE "{name}" OWNER gisapp_limited')
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'limited-pass'")
+        conn.execute(f'CREATE DATABASE "{name}" OWNER {role}')
     try:
-        url = make_url(server_url).set(username="gisapp_limited", password="limited-pass", database=name)
+        url = make_url(server_url).set(username=role, password="limited-pass", database=name)
         result = CliRunner().invoke(main, ["db", "migrate"], env={
             "DATABASE_URL": url.render_as_string(hide_password=False), "GISAPP_VAR_DIR": str(tmp_path)})
         assert result.exit_code == 1
@@ -78,4 +80,4 @@ def test_database_without_postgis_gives_a_clear_error(server_url, tmp_path):
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute("DROP ROLE IF EXISTS gisapp_limited")
+            conn.execute(f"DROP ROLE IF EXISTS {role}")

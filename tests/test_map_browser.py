@@ -1,11 +1,20 @@
-"""The map page in a real headless Chromium (Debian's, driven by Playwright)."""
+"""The map page in a real headless Chromium (Debian's, driven by Playwright).
+
+Every wait is for a condition (a response, a selector, a value, the map's state), never for a
+fixed time. The tests that write (a camera named like an attack, a dispute taken in) do so in a
+copy of the demo of their own, served by a server of their own.
+"""
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+
+from conftest import serving
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -14,19 +23,23 @@ XSS = "<img src=x onerror=alert(1)>"
 OUTPUT = Path(__file__).parent / "output"
 
 
-@pytest.fixture(scope="module")
-def xss_camera(demo_url):
-    """A camera whose name is an attack, west of every other camera; removed afterwards."""
-    engine = create_engine(demo_url)
-    with engine.begin() as conn:
+@pytest.fixture
+def own_live(own_demo):
+    """This test's copy of the demo, served over HTTP: (base URL, the copy)."""
+    with serving(own_demo.app) as base_url:
+        yield base_url, own_demo
+
+
+@pytest.fixture
+def xss_camera(own_live):
+    """A camera whose name is an attack, west of every other camera, in this test's copy of the demo."""
+    base_url, demo = own_live
+    with demo.connect() as conn:
         lon, lat = conn.execute(text("SELECT min(ST_X(geom)) - 0.005, avg(ST_Y(geom)) FROM camera")).one()
         conn.execute(text("INSERT INTO camera (code, name, kind, fov_deg, range_m, status, geom) VALUES "
                           "('XSS1', :name, 'dome', 360, 80, 'online', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
                      {"name": XSS, "x": lon, "y": lat})
-    yield lon, lat
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM camera WHERE code = 'XSS1'"))
-    engine.dispose()
+    return base_url, lon, lat
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +58,40 @@ def open_map(page, base_url: str, login: str) -> None:
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", f"{login}-demo")
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: not url.endswith("/login"))
     page.goto(f"{base_url}/map")
 
 
-def test_map_page(browser, live_demo, xss_camera):
+FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"
+
+
+def center_map(page, lat: float, lon: float, zoom: int) -> None:
+    """Centre the map on lat/lon at ``zoom`` and wait until it is there and its tiles have loaded."""
+    page.evaluate(f"""([lat, lon, zoom]) => {{ {FIND_MAP}.setView([lat, lon], zoom, {{animate: false}}); }}""",
+                  [lat, lon, zoom])
+    page.wait_for_function(f"""([lat, lon, zoom]) => {{
+        const map = {FIND_MAP}, c = map.getCenter();
+        if (map.getZoom() !== zoom || Math.abs(c.lat - lat) > 1e-6 || Math.abs(c.lng - lon) > 1e-6) return false;
+        let loading = false;
+        map.eachLayer(l => {{ if (l.isLoading && l.isLoading()) loading = true; }});
+        return !loading;
+    }}""", arg=[lat, lon, zoom])
+
+
+def click_map_centre(page) -> None:
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_map_page(browser, xss_camera):
+    base_url, lon, lat = xss_camera
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = [], [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
 
-    open_map(page, live_demo, "center")
+    open_map(page, base_url, "center")
     page.wait_for_selector(".leaflet-control-layers")
     page.wait_for_load_state("networkidle")
 
@@ -79,33 +115,26 @@ def test_map_page(browser, live_demo, xss_camera):
         heat.locator("input").check()
 
     # a camera named like an attack shows as text and runs nothing
-    lon, lat = xss_camera
-    page.evaluate("""([lat, lon]) => {
-        const map = Object.values(window).find(v => v instanceof L.Map);
-        map.setView([lat, lon], 19, {animate: false});
-    }""", [lat, lon])
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(500)
-    box = page.locator(".folium-map").bounding_box()
+    center_map(page, lat, lon, 19)
     with page.expect_response(lambda r: "/api/identify?" in r.url and r.status == 200):
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        click_map_centre(page)
     popup = page.wait_for_selector(".leaflet-popup-content")
     assert XSS in popup.inner_text()
     assert "摄像机 Cameras" in popup.inner_text()  # the camera and every other feature under the click
+    # The name was inserted as text: no element was made of it, so nothing can ever run.
     assert popup.query_selector("img") is None
-    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelectorAll('img[onerror], img[src=\"x\"]').length") == 0
+    assert not any(urlsplit(url).path.endswith("/x") for url in requests)
     assert dialogs == [] and errors == []
 
     OUTPUT.mkdir(exist_ok=True)
-    page.evaluate("""() => new Promise(done => {
-        const map = Object.values(window).find(v => v instanceof L.Map);
-        const layers = [];
-        map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) layers.push(l); });
-        let waiting = layers.length;
-        layers.forEach(l => l.once('load', () => { if (--waiting === 0) done(); }));
-        map.setZoom(13, {animate: false});
-        setTimeout(done, 15000);
-    })""")
+    page.evaluate(f"() => {FIND_MAP}.setZoom(13, {{animate: false}})")
+    page.wait_for_function(f"""() => {{
+        const map = {FIND_MAP};
+        let loading = false;
+        map.eachLayer(l => {{ if (l.isLoading && l.isLoading()) loading = true; }});
+        return map.getZoom() === 13 && !loading;
+    }}""")
     page.screenshot(path=str(OUTPUT / "map.png"))
 
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
@@ -122,35 +151,32 @@ def test_viewer_sees_no_patrol_layers(browser, live_demo):
 
 
 @pytest.fixture
-def own_grid_point(demo_url):
-    """A point inside the demo grid worker's first grid; the disputes taken in there are removed afterwards."""
-    engine = create_engine(demo_url)
-    with engine.connect() as conn:
+def own_grid_point(own_live):
+    """A point inside the demo grid worker's first grid, in this test's copy of the demo."""
+    base_url, demo = own_live
+    with demo.connect() as conn:
         lon, lat = conn.execute(text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) AS p FROM grid g "
             "JOIN user_grid ug ON ug.grid_id = g.id JOIN app_user u ON u.id = ug.user_id "
             "WHERE u.login = 'gridworker' ORDER BY g.code LIMIT 1) x")).one()
-        before = conn.execute(text("SELECT coalesce(max(id), 0) FROM dispute")).scalar()
-    yield lon, lat
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM dispute WHERE id > :id"), {"id": before})
-    engine.dispose()
+    return base_url, demo, lon, lat
 
 
-def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point):
+def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
+    base_url, demo, lon, lat = own_grid_point
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = [], [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    open_map(page, live_demo, "gridworker")
+    open_map(page, base_url, "gridworker")
     page.wait_for_load_state("networkidle")
     page.click("#dp-toggle")
 
     # figures with their charts, and the open disputes lying in coverage gaps
     page.wait_for_selector("#dp-totals .dp-figure")
     assert "化解率 resolution" in page.inner_text("#dp-totals")
-    assert page.locator("#dp-rows tr").count() > 0
+    expect(page.locator("#dp-rows tr").first).to_be_attached()
     page.wait_for_function("document.querySelectorAll('#dp-gap-list li').length > 0")
     with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url and r.status == 200):
         page.check("#dp-hotspots")
@@ -162,22 +188,30 @@ def test_disputes_panel_and_intake_on_the_map(browser, live_demo, own_grid_point
     page.wait_for_selector("#dp-intake-message.dp-error")
     assert "location" in page.inner_text("#dp-intake-message")
 
-    # pick the place on the map, fill the form, submit
-    lon, lat = own_grid_point
-    page.evaluate("""([lat, lon]) => {
-        const map = Object.values(window).find(v => v instanceof L.Map);
-        map.setView([lat, lon], 16, {animate: false});
-    }""", [lat, lon])
+    # pick the place on the map (the form's fields fill in when the click arrives), fill the form, submit
+    center_map(page, lat, lon, 16)
     page.click("#dp-pick")
-    box = page.locator(".folium-map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    assert abs(float(page.input_value("#dp-intake input[name=lon]")) - lon) < 1e-4
+    expect(page.locator("#dp-pick")).to_have_class(re.compile(r"\bactive\b"))
+    click_map_centre(page)
+    lon_field = page.locator("#dp-intake input[name=lon]")
+    expect(lon_field).to_have_value(re.compile(r"^-?\d+\.\d+$"))
+    expect(page.locator("#dp-pick")).not_to_have_class(re.compile(r"\bactive\b"))
+    assert abs(float(lon_field.input_value()) - lon) < 1e-4
+    assert abs(float(page.input_value("#dp-intake input[name=lat]")) - lat) < 1e-4
     page.select_option("#dp-intake select[name=grade]", "complex")
     page.fill("#dp-intake input[name=parties]", "王五")
-    with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 201):
+    with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 201) as created:
         page.click("#dp-intake button[type=submit]")
+    code = created.value.json()["code"]
     page.wait_for_selector("#dp-intake-message.dp-ok")
-    assert "已受理 received: D" in page.inner_text("#dp-intake-message")
+    assert f"已受理 received: {code}" in page.inner_text("#dp-intake-message")
+    with demo.connect() as conn:
+        stored = conn.execute(text("SELECT d.grade, d.parties, d.summary, g.code FROM dispute d "
+                                   "JOIN grid g ON g.id = d.grid_id WHERE d.code = :c"), {"c": code}).one()
+        own_grid = conn.execute(text(
+            "SELECT g.code FROM grid g JOIN user_grid ug ON ug.grid_id = g.id JOIN app_user u ON u.id = ug.user_id "
+            "WHERE u.login = 'gridworker' ORDER BY g.code LIMIT 1")).scalar()
+    assert stored == ("complex", "王五", XSS, own_grid)
     assert page.query_selector("#dp-panel img") is None
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "disputes-panel.png"))

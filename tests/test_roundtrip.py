@@ -25,5 +25,8 @@ def test_export_import_round_trip(engine, settings, tmp_path, suffix):
     for layer in LOAD_ORDER:
         again = tmp_path / f"again-{layer}{suffix if ENTITIES[layer].geometry else '.csv'}"
         export_layer(engine, layer, again)
-        pd.testing.assert_frame_equal(first[layer], read_layer_file(again), check_like=False), layer
+        try:
+            pd.testing.assert_frame_equal(first[layer], read_layer_file(again), check_like=False)
+        except AssertionError as error:
+            raise AssertionError(f"{layer} ({suffix}) differs after export, import and export again: {error}") from None
     assert len(first["cameras"]) == 140 and len(first["disputes"]) == 200

@@ -58,23 +58,20 @@ def test_below_min_zoom_and_out_of_range(demo_client, tokens):
     assert demo_client.get("/tiles/cameras/3/1/1.pbf").status_code == 401
 
 
-def test_etag_revalidates_and_changes_with_the_data(demo_client, tokens, demo_url, a_camera):
-    code, lon, lat = a_camera
+def test_etag_revalidates_and_changes_with_the_data(own_demo, a_camera):
+    code, lon, lat = a_camera  # the same camera in this copy of the demo
+    viewer = own_demo.headers("viewer")
     x, y = tile_of(lon, lat, 14)
     url = f"/tiles/cameras/14/{x}/{y}.pbf"
-    first = demo_client.get(url, headers=tokens["viewer"])
+    first = own_demo.client.get(url, headers=viewer)
     etag = first.headers["ETag"]
     assert "no-cache" in first.headers["Cache-Control"]
-    again = demo_client.get(url, headers={**tokens["viewer"], "If-None-Match": etag})
+    again = own_demo.client.get(url, headers={**viewer, "If-None-Match": etag})
     assert again.status_code == 304
-    engine = create_engine(demo_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE camera SET name = name WHERE code = :c"), {"c": code})
-        changed = demo_client.get(url, headers={**tokens["viewer"], "If-None-Match": etag})
-        assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    finally:
-        engine.dispose()
+    with own_demo.connect() as conn:
+        conn.execute(text("UPDATE camera SET name = name WHERE code = :c"), {"c": code})
+    changed = own_demo.client.get(url, headers={**viewer, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
 def test_heat_points_count_every_dispute(demo_client, tokens):
@@ -84,20 +81,24 @@ def test_heat_points_count_every_dispute(demo_client, tokens):
     assert demo_client.get("/api/heat/disputes?bbox=oops", headers=tokens["viewer"]).status_code == 400
 
 
-def test_identify_lists_features_at_a_point_with_role_filtering(demo_client, tokens, demo_url):
-    engine = create_engine(demo_url)
-    with engine.connect() as conn:
+def test_identify_lists_features_at_a_point_with_role_filtering(own_demo):
+    # The center sees the parties, and each such view is written to audit_log: a copy of its own.
+    with own_demo.connect() as conn:
         code, lon, lat = conn.execute(text("SELECT code, ST_X(geom), ST_Y(geom) FROM dispute ORDER BY code LIMIT 1")).one()
-    engine.dispose()
+    client, center, viewer_token = own_demo.client, own_demo.headers("center"), own_demo.headers("viewer")
     url = f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=disputes,grids,boundaries"
-    center = demo_client.get(url, headers=tokens["center"]).json["layers"]
-    viewer = demo_client.get(url, headers=tokens["viewer"]).json["layers"]
-    found = {layer["id"]: layer["features"] for layer in center}
+    center_layers = client.get(url, headers=center).json["layers"]
+    viewer = client.get(url, headers=viewer_token).json["layers"]
+    found = {layer["id"]: layer["features"] for layer in center_layers}
     assert code in {f["code"] for f in found["disputes"]} and found["grids"] and found["boundaries"]
     assert "parties" in found["disputes"][0]
+    assert any(layer["id"] == "disputes" and layer["features"] for layer in viewer)
     assert all("parties" not in f for layer in viewer if layer["id"] == "disputes" for f in layer["features"])
-    assert demo_client.get(f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=routes",
-                           headers=tokens["viewer"]).status_code == 403
-    assert demo_client.get("/api/identify?lon=x&lat=1", headers=tokens["viewer"]).status_code == 400
-    far = demo_client.get(f"/api/identify?lon={lon + 0.5}&lat={lat}&zoom=18&layers=disputes", headers=tokens["center"])
+    with own_demo.connect() as conn:
+        audited = conn.execute(text("SELECT login, fid FROM audit_log")).all()
+    assert audited and set(audited) <= {("center", f["code"]) for f in found["disputes"]}
+    assert client.get(f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=routes",
+                      headers=viewer_token).status_code == 403
+    assert client.get("/api/identify?lon=x&lat=1", headers=viewer_token).status_code == 400
+    far = client.get(f"/api/identify?lon={lon + 0.5}&lat={lat}&zoom=18&layers=disputes", headers=center)
     assert far.json["layers"] == []
