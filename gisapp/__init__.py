@@ -28,13 +28,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep the catalogue's property order
 
     from gisapp import auth, request_db
-    from gisapp.views import coverage_api, disputes_api, errors, home, map as map_view, ogcapi, tiles, users_api
+    from gisapp.views import errors, register_views
     request_db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, home.bp, users_api.bp, ogcapi.bp, tiles.bp, map_view.bp, coverage_api.bp,
-                      disputes_api.bp):
-        app.register_blueprint(blueprint)
+    register_views(app)
     app.extensions["catalogue"] = _checked_catalogue(settings, app.config["DATABASE_URL"])
     check_basemap(settings["basemap"])
     use_vendored_assets()

@@ -10,12 +10,13 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from gisapp import accounts
+from gisapp.api import ApiBlueprint
 from gisapp.models import User
 from gisapp.request_db import db_session
 
@@ -72,8 +73,16 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path))
 
 
+def _error_response(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
 def roles_allowed(*roles: str):
-    """Admit signed-in users whose role is one of ``roles`` (any role when none are given)."""
+    """Admit signed-in users whose role is one of ``roles`` (any role when none are given).
+
+    The OpenAPI document shows the roles as the operation's ``x-roles``, with its 401 and 403.
+    """
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -83,8 +92,8 @@ def roles_allowed(*roles: str):
                 abort(403, description=f"the role {current_user.role!r} may not do this; "
                                        f"allowed: {', '.join(roles)}")
             return view(*args, **kwargs)
-        wrapper.allowed_roles = roles
-        return wrapper
+        return ApiBlueprint.doc(**{"x-roles": list(roles), "responses": {
+            401: _error_response("not signed in"), 403: _error_response("the role may not do this")}})(wrapper)
     return decorator
 
 
@@ -122,23 +131,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/api/auth/token", methods=["POST"])
-@csrf.exempt
-def token():
-    """Exchange ``{"login": ..., "password": ...}`` for a bearer token for the JSON API."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("login"), str) \
-            or not isinstance(body.get("password"), str):
-        abort(400, description="body: send JSON {\"login\": ..., \"password\": ...}")
-    session = db_session()
-    user = accounts.authenticate(session, body["login"], body["password"])
-    if user is None:
-        abort(401, description="wrong login or password")
-    value = accounts.issue_token(session, user)
-    session.commit()
-    return jsonify(token=value, role=user.role, login=user.login)
-
-
 def init_app(app) -> None:
+    """Sign-in (session and bearer token) and CSRF protection for the app."""
     login_manager.init_app(app)
     csrf.init_app(app)

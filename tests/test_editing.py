@@ -71,7 +71,7 @@ def test_bad_features_are_400_naming_the_field(client, headers, engine, change, 
 
 def test_bad_bodies_and_geometries(client, headers):
     post = lambda body: client.post("/api/collections/cameras/items", json=body, headers=headers["chief"])  # noqa: E731
-    assert post({"type": "FeatureCollection"}).json["problems"][0]["field"] == "body"
+    assert post({"type": "FeatureCollection"}).json["problems"][0]["field"] == "type"
     outside = camera()
     outside["geometry"]["coordinates"] = [2.35, 48.85]
     assert "outside China" in post(outside).json["problems"][0]["problem"]

@@ -12,26 +12,35 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from gisapp import clock, domain
+from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS, DISPUTE_SUPERVISORS
+from gisapp.api import ApiBlueprint
 from gisapp.audit import log_views, shown_personal
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.coverage import recompute_dirty
 from gisapp.disputes import workflow
-from gisapp.disputes.figures import GROUPINGS, dispute_figures, flat, hotspots, totals
-from gisapp.disputes.records import FilterError, dispute_detail, list_disputes, parse_date
-from gisapp.features import DEFAULT_LIMIT, MAX_LIMIT, QueryError, parse_int
+from gisapp.disputes.figures import dispute_figures, flat, hotspots, totals
+from gisapp.disputes.records import FilterError, dispute_detail, list_disputes
 from gisapp.request_db import db_session
+from gisapp.schemas.common import GEOJSON
+from gisapp.schemas.disputes import (Dispute, DisputeList, EscalateBody, Figures, FiguresQuery, GradeBody, Hotspots,
+                                     HotspotsQuery, IntakeBody, ListQuery, RevisitBody, StatusBody, Vocabulary)
 from gisapp.tables import FORMATS, table_bytes
-from gisapp.views.coverage_api import ROLES as COVERAGE_ROLES
+from gisapp.views.errors import Refusal, refuse
 from gisapp.views.layer_access import layer_params, visible_layer
+from gisapp.views.paging import page
 
-bp = Blueprint("disputes_api", __name__, url_prefix="/api/disputes")
+bp = ApiBlueprint("disputes_api", __name__, url_prefix="/api/disputes",
+                  description="Disputes (矛盾纠纷): intake, the closed loop, lists, figures, hotspots")
 csrf.exempt(bp)
-INTAKE_ROLES = ("center", "grid_worker")
+EXPORT_ROWS = 100_000  # rows of a csv or xlsx list at most
+# The answers of lists and figures in another format than JSON.
+FILES = {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                             for media_type in FORMATS.values()}}}
 
 
 def _settings() -> dict:
@@ -42,19 +51,10 @@ def _layer():
     return visible_layer("disputes")
 
 
-def _refused(exc: workflow.WorkflowError):
-    body = {"error": {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}.get(exc.status, "Error"),
-            "message": str(exc), "field": exc.field, "status": exc.status, **exc.extra}
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="body: send a JSON object (Content-Type: application/json)")
-    return body
+def _refused(exc: workflow.WorkflowError) -> Refusal:
+    details = dict(exc.extra)
+    problems = [(p["field"], p["problem"]) for p in details.pop("problems", [])]
+    return Refusal(exc.status, problems or [(exc.field, str(exc).removeprefix(f"{exc.field}: "))], **details)
 
 
 def _audit(rows: list[dict], via: str) -> None:
@@ -66,13 +66,14 @@ def _detail(code: str) -> dict:
     layer = _layer()
     found = dispute_detail(db_session(), layer, layer.properties_for(current_user.role), layer_params(), code)
     if found is None:
-        abort(404, description=f"code: no dispute {code!r}")
+        refuse(404, "code", f"no dispute {code!r}")
     _audit([found], request.full_path)
     return found
 
 
 @bp.route("/vocabulary")
 @roles_allowed()
+@bp.response(200, Vocabulary)
 def vocabulary():
     """The values a dispute's fields take, with their labels: categories (configured), grades, sources …"""
     return jsonify(categories=_settings()["dispute_categories"], grades=domain.DISPUTE_GRADES,
@@ -83,26 +84,27 @@ def vocabulary():
 
 @bp.route("", methods=["GET"])
 @roles_allowed()
-def list_view():
-    """Disputes, newest first: filters status, grade, category, level, source, village, grid, open,
-    overdue, in_gap=day|night, received_from, received_to (YYYY-MM-DD); limit, offset;
-    format=json (default), csv or xlsx (every match, up to 100,000)."""
-    layer, fmt = _layer(), request.args.get("format", "json")
-    if fmt not in ("json", *FORMATS):
-        abort(400, description="format: must be json, csv or xlsx")
-    if request.args.get("in_gap") and current_user.role not in COVERAGE_ROLES:
-        abort(403, description=f"in_gap: the role {current_user.role!r} may not see where coverage has gaps")
+@bp.arguments(ListQuery, location="query")
+@bp.response(200, DisputeList)
+@bp.doc(responses=FILES)
+def list_view(query: dict):
+    """Disputes, newest first, filtered; one page as JSON, or every match as a csv or xlsx file."""
+    layer, fmt = _layer(), query["format"]
+    if "in_gap" in query and current_user.role not in COVERAGE_READERS:
+        refuse(403, "in_gap", f"the role {current_user.role!r} may not see where coverage has gaps")
+    limit, offset = (query["limit"], query["offset"]) if fmt == "json" else (EXPORT_ROWS, 0)
     try:
-        limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT) if fmt == "json" else 100_000
-        offset = parse_int(request.args.get("offset"), "offset", 0, 0)
+        # The filters as sent (text), checked by the schema; the category against the configured ones here.
         rows, matched = list_disputes(db_session(), layer, layer.properties_for(current_user.role), layer_params(),
-                                      request.args, _settings()["dispute_categories"], _settings()["timezone"], limit, offset)
-    except (QueryError, FilterError) as exc:
-        abort(400, description=str(exc))
+                                      request.args, _settings()["dispute_categories"], _settings()["timezone"], limit,
+                                      offset)
+    except FilterError as exc:
+        field, _, problem = str(exc).partition(": ")
+        refuse(400, field, problem)
     _audit(rows, request.full_path)
     if fmt != "json":
         return _file(pd.DataFrame(rows), fmt, "disputes")
-    return jsonify(numberMatched=matched, numberReturned=len(rows), disputes=rows)
+    return jsonify(disputes=rows, **page(matched, len(rows), limit, offset))
 
 
 def _file(frame, fmt: str, name: str) -> Response:
@@ -111,18 +113,20 @@ def _file(frame, fmt: str, name: str) -> Response:
 
 
 @bp.route("", methods=["POST"])
-@roles_allowed(*INTAKE_ROLES)
-def intake():
-    """Take in a dispute: {lon, lat} or {grid} or {village}, category, summary, parties, parties_phone,
-    grade, source, remark. Village and grid follow from the place; the due date from the grade."""
+@roles_allowed(*DISPUTE_HANDLERS)
+@bp.arguments(IntakeBody)
+@bp.response(201, Dispute)
+def intake(body: dict):
+    """Take in a dispute (grid workers in their own grids). Village and grid follow from the place;
+    the due date from the grade."""
     protect_browser_session()
     session = db_session()
     try:
-        code = workflow.intake(session.connection(), current_user, _body(), _settings())
+        code = workflow.intake(session.connection(), current_user, body, _settings())
         recompute_dirty(session.connection(), _settings())
     except workflow.WorkflowError as exc:
         session.rollback()
-        return _refused(exc)
+        raise _refused(exc) from None
     session.commit()
     response = jsonify(_detail(code))
     response.status_code = 201
@@ -132,77 +136,82 @@ def intake():
 
 @bp.route("/<code>", methods=["GET"])
 @roles_allowed()
+@bp.response(200, Dispute)
 def detail(code: str):
     """One dispute with its history, its version and the statuses it may move to."""
     return jsonify(_detail(code))
 
 
-def _change(code: str, apply):
+def _change(code: str, body: dict, apply):
     protect_browser_session()
     session = db_session()
     try:
-        apply(session.connection(), _body())
+        apply(session.connection(), body)
         recompute_dirty(session.connection(), _settings())
     except workflow.WorkflowError as exc:
         session.rollback()
-        return _refused(exc)
+        raise _refused(exc) from None
     session.commit()
     return jsonify(_detail(code))
 
 
 @bp.route("/<code>/status", methods=["POST"])
-@roles_allowed(*INTAKE_ROLES)
-def status(code: str):
-    """Move one step forward: {status, version, remark, assignee (required to route)}; 409 if illegal or stale."""
-    return _change(code, lambda conn, body: workflow.change_status(conn, current_user, code, body))
+@roles_allowed(*DISPUTE_HANDLERS)
+@bp.arguments(StatusBody)
+@bp.response(200, Dispute)
+def status(body: dict, code: str):
+    """Move one step forward; 409 naming the current status and the allowed next ones, or a stale version."""
+    return _change(code, body, lambda conn, body: workflow.change_status(conn, current_user, code, body))
 
 
 @bp.route("/<code>/escalate", methods=["POST"])
-@roles_allowed("center")
-def escalate(code: str):
-    """Raise the level: {level: township|county, version, remark}."""
-    return _change(code, lambda conn, body: workflow.escalate(conn, current_user, code, body))
+@roles_allowed(*DISPUTE_SUPERVISORS)
+@bp.arguments(EscalateBody)
+@bp.response(200, Dispute)
+def escalate(body: dict, code: str):
+    """Raise the level (township, county)."""
+    return _change(code, body, lambda conn, body: workflow.escalate(conn, current_user, code, body))
 
 
 @bp.route("/<code>/grade", methods=["POST"])
-@roles_allowed("center")
-def grade(code: str):
-    """Grade an open dispute: {grade, version, remark}; the due date follows the grade."""
-    return _change(code, lambda conn, body: workflow.regrade(conn, current_user, code, body, _settings()))
+@roles_allowed(*DISPUTE_SUPERVISORS)
+@bp.arguments(GradeBody)
+@bp.response(200, Dispute)
+def grade(body: dict, code: str):
+    """Grade an open dispute; the due date follows the grade."""
+    return _change(code, body, lambda conn, body: workflow.regrade(conn, current_user, code, body, _settings()))
 
 
 @bp.route("/<code>/revisit", methods=["POST"])
-@roles_allowed(*INTAKE_ROLES)
-def revisit(code: str):
-    """Record the return visit of a closed dispute: {satisfaction: 1–5, version, remark}."""
-    return _change(code, lambda conn, body: workflow.revisit(conn, current_user, code, body))
+@roles_allowed(*DISPUTE_HANDLERS)
+@bp.arguments(RevisitBody)
+@bp.response(200, Dispute)
+def revisit(body: dict, code: str):
+    """Record the return visit of a closed dispute (once)."""
+    return _change(code, body, lambda conn, body: workflow.revisit(conn, current_user, code, body))
 
 
-def _period() -> tuple[dt.date, dt.date]:
-    """?from= and ?to= (YYYY-MM-DD, to exclusive); by default the year up to and including today."""
+def _date_range(query: dict) -> tuple[dt.date, dt.date]:
+    """The period [from, to) asked for; by default the year up to and including today (local time)."""
     today = clock.now().astimezone(ZoneInfo(_settings()["timezone"])).date()
-    try:
-        start = parse_date(request.args.get("from"), "from") or today - dt.timedelta(days=365)
-        end = parse_date(request.args.get("to"), "to") or today + dt.timedelta(days=1)
-    except FilterError as exc:
-        abort(400, description=str(exc))
+    start = query.get("start") or today - dt.timedelta(days=365)
+    end = query.get("end") or today + dt.timedelta(days=1)
     if end <= start:
-        abort(400, description="to: must be after from (the period is [from, to))")
+        refuse(400, "to", f"must be after from (the period is [from, to)): from {start}, to {end}")
     return start, end
 
 
 @bp.route("/figures")
 @roles_allowed()
-def figures():
-    """Received, closed, resolution rate, open and overdue, by grade and category, per ?by=township|village|grid
-    for the period [?from, ?to); ?village= narrows to one village; ?format=csv|xlsx gives a file."""
-    by, fmt = request.args.get("by", "village"), request.args.get("format", "json")
-    if by not in GROUPINGS:
-        abort(400, description=f"by: must be one of {', '.join(GROUPINGS)}")
-    if fmt not in ("json", *FORMATS):
-        abort(400, description="format: must be json, csv or xlsx")
-    start, end = _period()
-    rows = dispute_figures(db_session(), by, start, end, _settings(), clock.now(), request.args.get("village") or None)
+@bp.arguments(FiguresQuery, location="query")
+@bp.response(200, Figures)
+@bp.doc(responses=FILES)
+def figures(query: dict):
+    """Received, closed, resolution rate, open and overdue, by grade and category, per township, village
+    or grid for the period [from, to); as JSON, or the rows as a csv or xlsx file."""
+    by, fmt = query["by"], query["format"]
+    start, end = _date_range(query)
+    rows = dispute_figures(db_session(), by, start, end, _settings(), clock.now(), query.get("village") or None)
     if fmt != "json":
         return _file(pd.DataFrame(flat(rows)), fmt, f"dispute-figures-{by}")
     return jsonify(by=by, start=start.isoformat(), end=end.isoformat(), total=totals(rows), rows=rows)
@@ -210,16 +219,15 @@ def figures():
 
 @bp.route("/hotspots")
 @roles_allowed()
-def hotspot_view():
-    """Getis-Ord Gi* hotspots of grids by disputes received in [?from, ?to), as GeoJSON grids with
-    count, z, p and class (hot_99 … cold_90, none); ?significant=true keeps the hot and cold ones."""
-    start, end = _period()
-    significant = request.args.get("significant", "false")
-    if significant not in ("true", "false"):
-        abort(400, description="significant: must be true or false")
+@bp.arguments(HotspotsQuery, location="query")
+@bp.response(200, Hotspots, content_type=GEOJSON)
+def hotspot_view(query: dict):
+    """Getis-Ord Gi* hotspots of grids by disputes received in [from, to), as GeoJSON grids with
+    count, z, p and class (hot_99 … cold_90, none); significant=true keeps the hot and cold ones."""
+    start, end = _date_range(query)
     session = db_session()
     stats = hotspots(session, start, end, _settings())
-    wanted = [i for i, s in stats.items() if significant == "false" or s["class"] != "none"]
+    wanted = [i for i, s in stats.items() if not query.get("significant") or s["class"] != "none"]
     features = [{"type": "Feature", "id": code, "geometry": json.loads(geometry),
                  "properties": {"code": code, "name": name, "village": village, **stats[grid_id]}}
                 for grid_id, code, name, village, geometry in session.execute(text(
@@ -227,5 +235,5 @@ def hotspot_view():
                     "JOIN admin_area v ON v.id = g.village_id WHERE g.id = ANY(:ids) ORDER BY g.code"),
                     {"ids": wanted})]
     response = jsonify(type="FeatureCollection", start=start.isoformat(), end=end.isoformat(), features=features)
-    response.mimetype = "application/geo+json"
+    response.mimetype = GEOJSON
     return response

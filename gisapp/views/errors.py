@@ -1,5 +1,11 @@
-"""Errors: JSON ``{"error", "message", "status"}`` under /api, a small HTML page elsewhere."""
+"""Errors: one JSON body under /api and /tiles (``schemas.common.ErrorSchema``), a small HTML page elsewhere.
+
+The body is ``{"error", "status", "message", "field", "problems"}``: ``problems`` lists every
+field at fault with its problem, ``field`` is the first of them (null when no field is at fault).
+"""
 from __future__ import annotations
+
+from typing import NoReturn
 
 from flask import current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
@@ -8,9 +14,49 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from gisapp.auth import is_api_request
 
 
+class Refusal(HTTPException):
+    """A refused request: its status, the ``(field, problem)`` pairs at fault, and details for the body."""
+
+    def __init__(self, status: int, problems: list[tuple[str, str]], **details):
+        super().__init__(description="; ".join(f"{field}: {problem}" for field, problem in problems))
+        self.code, self.problems, self.details = status, problems, details
+
+
+def refuse(status: int, field: str, problem: str, **details) -> NoReturn:
+    """Answer ``status`` naming ``field`` and its problem (with ``details`` added to the body)."""
+    raise Refusal(status, [(field, problem)], **details)
+
+
+def _flatten(messages, path: str = "") -> list[tuple[str, str]]:
+    """marshmallow's (nested) messages as (dotted field, message) pairs; the whole body is 'body'."""
+    if not isinstance(messages, dict):
+        return [(path or "body", str(message)) for message in messages]
+    pairs = []
+    for key, value in messages.items():
+        pairs += _flatten(value, path if key == "_schema" else f"{path}.{key}" if path else str(key))
+    return pairs
+
+
+def _problems(exc: HTTPException) -> list[tuple[str, str]]:
+    """The fields at fault: a Refusal's, or the validation messages webargs attached (by location)."""
+    if isinstance(exc, Refusal):
+        return exc.problems
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    return [pair for by_field in messages.values() for pair in _flatten(by_field)]
+
+
+def error_body(exc: HTTPException) -> dict:
+    """The one JSON body of every API error."""
+    problems = _problems(exc)
+    message = "; ".join(f"{field}: {problem}" for field, problem in problems) or exc.description
+    return {"error": exc.name, "status": exc.code, "message": message, "field": problems[0][0] if problems else None,
+            "problems": [{"field": field, "problem": problem} for field, problem in problems],
+            **getattr(exc, "details", {})}
+
+
 def _respond(exc: HTTPException):
     if is_api_request():
-        response = jsonify(error=exc.name, message=exc.description, status=exc.code)
+        response = jsonify(error_body(exc))
         response.status_code = exc.code
         return response
     return render_template("error.html", error=exc), exc.code
@@ -33,6 +79,7 @@ def _handle_unexpected(exc: Exception):
 
 
 def init_app(app) -> None:
+    """Answer every error of the app: JSON under /api and /tiles, HTML elsewhere."""
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

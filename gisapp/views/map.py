@@ -5,12 +5,11 @@ from flask import Blueprint, Response, current_app
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS
 from gisapp.auth import roles_allowed
 from gisapp.features import layer_extent
 from gisapp.mapping import DisputePanel, build_map
 from gisapp.request_db import db_session
-from gisapp.views.coverage_api import ROLES as COVERAGE_ROLES
-from gisapp.views.disputes_api import INTAKE_ROLES
 from gisapp.views.layer_access import catalogue, layer_params
 
 bp = Blueprint("map", __name__)
@@ -27,7 +26,7 @@ def map_page():
     role = current_user.role
     panel = None
     if "disputes" in {layer.id for layer in layers}:
-        panel = DisputePanel(generate_csrf(), can_report=role in INTAKE_ROLES, gaps=role in COVERAGE_ROLES)
+        panel = DisputePanel(generate_csrf(), can_report=role in DISPUTE_HANDLERS, gaps=role in COVERAGE_READERS)
     page = build_map(layers, role, f"{current_user.login} ({role})", current_app.config["GISAPP"]["basemap"],
                      bounds, panel)
     return Response(page, mimetype="text/html")

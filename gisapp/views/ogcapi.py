@@ -6,32 +6,37 @@ layers take POST (create), PUT (replace) and DELETE from their editors.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
+from marshmallow import INCLUDE
 from sqlalchemy import text
 
+from gisapp.api import ApiBlueprint
 from gisapp.audit import log_features
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.catalogue import Layer
 from gisapp.coverage import recompute_dirty
 from gisapp.editing import EditError, create_feature, delete_feature, replace_feature
+from gisapp.features import get_feature, layer_extent, query_features
 from gisapp.openapi import openapi_document
-from gisapp.features import (DEFAULT_LIMIT, MAX_LIMIT, QueryError, get_feature, layer_extent, parse_bbox,
-                             parse_int, query_features)
 from gisapp.request_db import db_session
+from gisapp.schemas.common import GEOJSON, FeatureCollection
+from gisapp.schemas.ogc import (Collection, Collections, Conformance, Feature, FeatureBody, FeatureQuery, ItemsQuery,
+                                Landing)
+from gisapp.views.errors import Refusal, refuse
 from gisapp.views.layer_access import catalogue, layer_params, visible_layer
+from gisapp.views.paging import page
 
-bp = Blueprint("ogcapi", __name__, url_prefix="/api")
+bp = ApiBlueprint("ogcapi", __name__, url_prefix="/api", description="OGC API – Features: the layers, and editing")
 csrf.exempt(bp)
 
-GEOJSON = "application/geo+json"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
 ]
-RESERVED = {"bbox", "limit", "offset", "properties", "f"}
+ITEMS_PARAMETERS = set(ItemsQuery().fields)  # any other query parameter filters on a property
 
 
 def _link(href: str, rel: str, type_: str = "application/json", title: str | None = None) -> dict:
@@ -48,12 +53,9 @@ def _geojson(body: dict, status: int = 200):
     return response
 
 
-def _bad_query(exc: QueryError):
-    abort(400, description=str(exc))
-
-
 @bp.route("", strict_slashes=False)
 @roles_allowed()
+@bp.response(200, Landing)
 def landing():
     """The landing page: what the service is and where its parts are."""
     return jsonify(
@@ -67,6 +69,7 @@ def landing():
 
 @bp.route("/conformance")
 @roles_allowed()
+@bp.response(200, Conformance)
 def conformance():
     """The conformance classes this service implements."""
     return jsonify(conformsTo=CONFORMANCE)
@@ -92,6 +95,7 @@ def _collection(layer: Layer, conn) -> dict:
 
 @bp.route("/collections")
 @roles_allowed()
+@bp.response(200, Collections)
 def collections():
     """The collections (layers) the signed-in role may see."""
     session = db_session()
@@ -102,14 +106,14 @@ def collections():
 
 @bp.route("/collections/<layer_id>")
 @roles_allowed()
+@bp.response(200, Collection)
 def collection(layer_id: str):
     """One collection's description, extent and links."""
     return jsonify(_collection(visible_layer(layer_id), db_session()))
 
 
-def _chosen_properties(layer: Layer) -> list[str]:
+def _chosen_properties(layer: Layer, raw: str | None) -> list[str]:
     allowed = layer.properties_for(current_user.role)
-    raw = request.args.get("properties")
     if raw is None:
         return allowed
     wanted = [p.strip() for p in raw.split(",") if p.strip()]
@@ -123,49 +127,38 @@ def _check_property(layer: Layer, name: str, parameter: str) -> None:
         abort(403, description=f"{parameter}: the role {current_user.role!r} may not see {name!r}")
     if name not in {p.name for p in layer.properties}:
         known = ", ".join(layer.properties_for(current_user.role))
-        abort(400, description=f"{parameter}: unknown property {name!r}; properties: {known}")
-
-
-def _page_link(rel: str, offset: int, limit: int) -> dict:
-    args = {**request.args.to_dict(), "offset": offset, "limit": limit}
-    return _link(url_for(".items", layer_id=request.view_args["layer_id"], _external=True, **args), rel, GEOJSON)
+        refuse(400, parameter, f"unknown property {name!r}; properties: {known}")
 
 
 @bp.route("/collections/<layer_id>/items", methods=["GET"])
 @roles_allowed()
-def items(layer_id: str):
-    """Features of a collection: ?bbox=, ?limit= (at most 1000), ?offset=, ?<property>=value."""
+@bp.arguments(ItemsQuery, location="query", unknown=INCLUDE)  # the other parameters filter
+@bp.response(200, FeatureCollection, content_type=GEOJSON)
+def items(query: dict, layer_id: str):
+    """Features of a collection, one page; ?<property>=value keeps the features whose property has that value."""
     layer = visible_layer(layer_id)
-    try:
-        bbox = parse_bbox(request.args.get("bbox"))
-        limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = parse_int(request.args.get("offset"), "offset", 0, 0)
-    except QueryError as exc:
-        _bad_query(exc)
-    if request.args.get("f", "json") not in ("json", "geojson"):
-        abort(400, description="f: only json (GeoJSON) is offered")
-    filters = {k: v for k, v in request.args.items() if k not in RESERVED}
+    filters = {k: v for k, v in query.items() if k not in ITEMS_PARAMETERS}
     for name in filters:
         _check_property(layer, name, name)
-    features, matched = query_features(db_session(), layer, _chosen_properties(layer), layer_params(), bbox=bbox,
-                                       filters=filters, limit=limit, offset=offset)
+    limit, offset = query["limit"], query["offset"]
+    features, matched = query_features(db_session(), layer, _chosen_properties(layer, query.get("properties")),
+                                       layer_params(), bbox=query.get("bbox"), filters=filters, limit=limit,
+                                       offset=offset)
     log_features(db_session(), current_user, layer, features, request.full_path)
-    links = [_page_link("self", offset, limit),
-             _link(url_for(".collection", layer_id=layer.id, _external=True), "collection")]
-    if offset + len(features) < matched:
-        links.append(_page_link("next", offset + limit, limit))
-    if offset > 0:
-        links.append(_page_link("prev", max(offset - limit, 0), limit))
-    return _geojson({"type": "FeatureCollection", "features": features, "numberMatched": matched,
-                     "numberReturned": len(features), "links": links})
+    body = page(matched, len(features), limit, offset, GEOJSON)
+    body["links"].insert(1, _link(url_for(".collection", layer_id=layer.id, _external=True), "collection"))
+    return _geojson({"type": "FeatureCollection", "features": features, **body})
 
 
 @bp.route("/collections/<layer_id>/items/<fid>", methods=["GET"])
 @roles_allowed()
-def item(layer_id: str, fid: str):
+@bp.arguments(FeatureQuery, location="query")
+@bp.response(200, Feature, content_type=GEOJSON)
+def item(query: dict, layer_id: str, fid: str):
     """One feature by id."""
     layer = visible_layer(layer_id)
-    feature = get_feature(db_session(), layer, _chosen_properties(layer), layer_params(), fid)
+    feature = get_feature(db_session(), layer, _chosen_properties(layer, query.get("properties")), layer_params(),
+                          fid)
     if feature is None:
         abort(404, description=f"no feature {fid!r} in {layer_id!r}")
     log_features(db_session(), current_user, layer, [feature], request.full_path)
@@ -200,13 +193,6 @@ def _team_scope(conn, layer: Layer, feature: dict | None, fid: str | None) -> No
         abort(403, description=f"team_code: a team leader may only plan routes of their own team ({own!r})")
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        abort(400, description="body: send a GeoJSON Feature (Content-Type: application/geo+json)")
-    return body
-
-
 def _in_transaction(action):
     """Run ``action(connection)``, bring the coverage of the grids it touched up to date, and
     commit; or roll back everything if any of it fails."""
@@ -221,25 +207,23 @@ def _in_transaction(action):
         raise
 
 
-def _edit_failed(exc: EditError):
-    response = jsonify(error="Conflict" if exc.status == 409 else "Bad Request", message=str(exc),
-                       status=exc.status, problems=[{"field": p.field, "problem": p.problem} for p in exc.problems])
-    response.status_code = exc.status
-    return response
+def _refused(exc: EditError) -> Refusal:
+    return Refusal(exc.status, [(p.field, p.problem) for p in exc.problems])
 
 
 @bp.route("/collections/<layer_id>/items", methods=["POST"])
 @roles_allowed()
-def create_item(layer_id: str):
-    """Create a feature from a GeoJSON Feature; 201 with its Location."""
+@bp.arguments(FeatureBody, content_type=GEOJSON)
+@bp.response(201, Feature, content_type=GEOJSON)
+def create_item(body: dict, layer_id: str):
+    """Create a feature from a GeoJSON Feature (editors of the layer); 201 with its Location."""
     layer = _editable(layer_id)
-    body = _body()
     session = db_session()
     _team_scope(session, layer, body, None)
     try:
         code = _in_transaction(lambda conn: create_feature(conn, layer.editable, body, current_app.config["GISAPP"]))
     except EditError as exc:
-        return _edit_failed(exc)
+        raise _refused(exc) from None
     location = url_for(".item", layer_id=layer_id, fid=code, _external=True)
     feature = get_feature(session, layer, layer.properties_for(current_user.role), layer_params(), code)
     response = _geojson(feature or {"id": code}, 201)
@@ -249,17 +233,18 @@ def create_item(layer_id: str):
 
 @bp.route("/collections/<layer_id>/items/<fid>", methods=["PUT"])
 @roles_allowed()
-def replace_item(layer_id: str, fid: str):
-    """Replace a feature with the GeoJSON Feature sent."""
+@bp.arguments(FeatureBody, content_type=GEOJSON)
+@bp.response(200, Feature, content_type=GEOJSON)
+def replace_item(body: dict, layer_id: str, fid: str):
+    """Replace a feature with the GeoJSON Feature sent (editors of the layer)."""
     layer = _editable(layer_id)
-    body = _body()
     session = db_session()
     _team_scope(session, layer, body, fid)
     try:
         found = _in_transaction(
             lambda conn: replace_feature(conn, layer.editable, fid, body, current_app.config["GISAPP"]))
     except EditError as exc:
-        return _edit_failed(exc)
+        raise _refused(exc) from None
     if not found:
         abort(404, description=f"no feature {fid!r} in {layer_id!r}")
     return _geojson(get_feature(session, layer, layer.properties_for(current_user.role), layer_params(), fid))
@@ -267,8 +252,9 @@ def replace_item(layer_id: str, fid: str):
 
 @bp.route("/collections/<layer_id>/items/<fid>", methods=["DELETE"])
 @roles_allowed()
+@bp.response(204)
 def delete_item(layer_id: str, fid: str):
-    """Delete a feature; 204."""
+    """Delete a feature (editors of the layer); 204."""
     layer = _editable(layer_id)
     _team_scope(db_session(), layer, None, fid)
     found = _in_transaction(lambda conn: delete_feature(conn, layer.editable, fid))
@@ -278,6 +264,8 @@ def delete_item(layer_id: str, fid: str):
 
 
 @bp.route("/openapi.json")
+@bp.doc(security=[], responses={200: {"description": "the OpenAPI 3.0 document",
+                                        "content": {"application/json": {"schema": {"type": "object"}}}}})
 def openapi():
     """The OpenAPI 3.0 document of this API (public: it holds no data)."""
-    return jsonify(openapi_document(catalogue()))
+    return jsonify(openapi_document(current_app.extensions["openapi"].spec.to_dict(), catalogue()))

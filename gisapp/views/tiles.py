@@ -1,4 +1,4 @@
-"""Mapbox vector tiles of the catalogue's layers, and aggregated heat points.
+"""Mapbox vector tiles of the catalogue's layers.
 
 A tile is one SQL statement (ST_AsMVT over ST_AsMVTGeom over ST_TileEnvelope) over the layer's
 SQL, with only the properties the role may see. Its ETag changes whenever the data does.
@@ -6,22 +6,20 @@ SQL, with only the properties the role may see. Its ETag changes whenever the da
 from __future__ import annotations
 
 import hashlib
-import math
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Response, abort, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from gisapp import clock
-from gisapp.audit import log_views, shown_personal
+from gisapp.api import ApiBlueprint
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
-from gisapp.features import (DEGREES_PER_METRE, QueryError, data_version, parse_bbox, parse_int, property_pairs,
-                             spatial_filter)
+from gisapp.features import data_version, spatial_filter
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import layer_params, visible_layer
 
-bp = Blueprint("tiles", __name__)
+bp = ApiBlueprint("tiles", __name__, description="Mapbox vector tiles of the layers")
 MVT = "application/vnd.mapbox-vector-tile"
 EXTENT, BUFFER = 4096, 64
 WORLD_M = 40075016.686
@@ -43,6 +41,8 @@ def tile_sql(layer: Layer, properties: list[str]) -> str:
 
 @bp.route("/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.pbf")
 @roles_allowed()
+@bp.doc(responses={200: {"description": "the tile", "content": {MVT: {"schema": {"type": "string", "format": "binary"}}}},
+                   304: {"description": "not modified (ETag)"}})
 def tile(layer_id: str, z: int, x: int, y: int):
     """The vector tile z/x/y of a layer (empty below the layer's minimum zoom)."""
     layer = visible_layer(layer_id)
@@ -63,69 +63,3 @@ def tile(layer_id: str, z: int, x: int, y: int):
     response.set_etag(tag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
-
-
-@bp.route("/api/heat/<layer_id>")
-@roles_allowed()
-def heat(layer_id: str):
-    """Points of a heat layer counted on a grid fit for ?zoom= within ?bbox=: [[lat, lon, count], ...]."""
-    layer = visible_layer(layer_id)
-    if not layer.heat:
-        abort(404, description=f"{layer_id!r} has no heat map")
-    try:
-        bbox = parse_bbox(request.args.get("bbox")) or (-180, -90, 180, 90)
-        zoom = parse_int(request.args.get("zoom"), "zoom", 12, 0, 22)
-    except QueryError as exc:
-        abort(400, description=str(exc))
-    cell = 360 / 2 ** zoom / 256 * 6  # about six screen pixels
-    rows = db_session().execute(text(
-        f"SELECT ST_Y(ST_Centroid(ST_Collect(src.geom))), ST_X(ST_Centroid(ST_Collect(src.geom))), count(*) "
-        f"FROM ({layer.sql}) AS src WHERE src.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326) "
-        "GROUP BY ST_SnapToGrid(src.geom, :cell)"),
-        dict(layer_params(), x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3], cell=cell)).all()
-    points = [[round(lat, 6), round(lon, 6), n] for lat, lon, n in rows]
-    return jsonify(points=points, max=max((p[2] for p in points), default=0))
-
-
-IDENTIFY_PIXELS = 6  # how near a click must be to a point or line, in screen pixels
-EARTH_M_PER_PIXEL_Z0 = 156543.03
-
-
-@bp.route("/api/identify")
-@roles_allowed()
-def identify():
-    """The features of the visible layers at a clicked point: ?lon=&lat=&zoom=&layers=a,b,c.
-
-    Points and lines count within a few screen pixels of the click; polygons when they contain it.
-    Only the properties the role may see are returned; at most 10 features per layer.
-    """
-    try:
-        lon, lat = float(request.args["lon"]), float(request.args["lat"])
-    except (KeyError, ValueError):
-        abort(400, description="lon, lat: give the clicked point as numbers")
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        abort(400, description="lon, lat: out of range")
-    try:
-        zoom = parse_int(request.args.get("zoom"), "zoom", 15, 0, 24)
-    except QueryError as exc:
-        abort(400, description=str(exc))
-    wanted = [w for w in request.args.get("layers", "").split(",") if w]
-    tolerance_m = EARTH_M_PER_PIXEL_Z0 * math.cos(math.radians(lat)) / 2 ** zoom * IDENTIFY_PIXELS
-    session, found = db_session(), []
-    params = dict(layer_params(), lon=lon, lat=lat, tol=tolerance_m)
-    point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
-    for layer_id in wanted:
-        layer = visible_layer(layer_id)
-        if zoom < layer.min_zoom:
-            continue
-        names = layer.properties_for(current_user.role)
-        rows = session.execute(text(
-            f"SELECT src.fid::text, json_build_object({property_pairs(names)}) FROM ({layer.sql}) AS src "
-            f"WHERE {spatial_filter(layer, f'ST_Expand({point}, :tol * {DEGREES_PER_METRE})')} "
-            f"AND ST_DWithin(src.geom::geography, {point}::geography, :tol) ORDER BY src.fid LIMIT 10"),
-            params).all()
-        if rows:
-            log_views(session, current_user, layer.id,
-                      [fid for fid, properties in rows if shown_personal(layer, properties)], request.full_path)
-            found.append({"id": layer.id, "features": [properties for _, properties in rows]})
-    return jsonify(layers=found)

@@ -1,0 +1,38 @@
+"""The map's helpers: what is under a click (identify) and heat points."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from gisapp.schemas.common import BBox, Text, whole
+
+
+class IdentifyQuery(ma.Schema):
+    """The clicked point, the map's zoom and the visible layers."""
+
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180, error="must be from -180 to 180"),
+                       metadata={"description": "longitude of the click (EPSG:4326)"})
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90, error="must be from -90 to 90"),
+                       metadata={"description": "latitude of the click (EPSG:4326)"})
+    zoom = whole("the map's zoom", 0, 24, load_default=15)
+    layers = Text(load_default="", metadata={"description": "comma-separated ids of the visible layers"})
+
+
+class Identified(ma.Schema):
+    """Per layer, the properties of the features found (at most 10 a layer)."""
+
+    layers = fields.List(fields.Dict(), required=True)
+
+
+class HeatQuery(ma.Schema):
+    """The map's view and zoom."""
+
+    bbox = BBox()
+    zoom = whole("the map's zoom: the grid the points are counted on follows it", 0, 22, load_default=12)
+
+
+class Heat(ma.Schema):
+    """[[lat, lon, count], ...] and the largest count."""
+
+    points = fields.List(fields.List(fields.Float()), required=True)
+    max = fields.Integer(required=True)

@@ -1,0 +1,73 @@
+"""The map's JSON helpers: the features under a click (identify) and a layer's heat points."""
+from __future__ import annotations
+
+import math
+
+from flask import abort, jsonify, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from gisapp.api import ApiBlueprint
+from gisapp.audit import log_views, shown_personal
+from gisapp.auth import roles_allowed
+from gisapp.features import DEGREES_PER_METRE, property_pairs, spatial_filter
+from gisapp.request_db import db_session
+from gisapp.schemas.common import WORLD
+from gisapp.schemas.map import Heat, HeatQuery, Identified, IdentifyQuery
+from gisapp.views.layer_access import layer_params, visible_layer
+
+bp = ApiBlueprint("identify", __name__, url_prefix="/api", description="The map: identify and heat points")
+IDENTIFY_PIXELS = 6  # how near a click must be to a point or line, in screen pixels
+EARTH_M_PER_PIXEL_Z0 = 156543.03
+
+
+@bp.route("/identify")
+@roles_allowed()
+@bp.arguments(IdentifyQuery, location="query")
+@bp.response(200, Identified)
+def identify(query: dict):
+    """The features of the visible layers at a clicked point.
+
+    Points and lines count within a few screen pixels of the click; polygons when they contain it.
+    Only the properties the role may see are returned; at most 10 features per layer.
+    """
+    lon, lat, zoom = query["lon"], query["lat"], query["zoom"]
+    tolerance_m = EARTH_M_PER_PIXEL_Z0 * math.cos(math.radians(lat)) / 2 ** zoom * IDENTIFY_PIXELS
+    session, found = db_session(), []
+    params = dict(layer_params(), lon=lon, lat=lat, tol=tolerance_m)
+    point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+    for layer_id in [w for w in query["layers"].split(",") if w]:
+        layer = visible_layer(layer_id)
+        if zoom < layer.min_zoom:
+            continue
+        names = layer.properties_for(current_user.role)
+        rows = session.execute(text(
+            f"SELECT src.fid::text, json_build_object({property_pairs(names)}) FROM ({layer.sql}) AS src "
+            f"WHERE {spatial_filter(layer, f'ST_Expand({point}, :tol * {DEGREES_PER_METRE})')} "
+            f"AND ST_DWithin(src.geom::geography, {point}::geography, :tol) ORDER BY src.fid LIMIT 10"),
+            params).all()
+        if rows:
+            log_views(session, current_user, layer.id,
+                      [fid for fid, properties in rows if shown_personal(layer, properties)], request.full_path)
+            found.append({"id": layer.id, "features": [properties for _, properties in rows]})
+    return jsonify(layers=found)
+
+
+@bp.route("/heat/<layer_id>")
+@roles_allowed()
+@bp.arguments(HeatQuery, location="query")
+@bp.response(200, Heat)
+def heat(query: dict, layer_id: str):
+    """Points of a heat layer counted on a grid fit for the zoom, within the bbox: [[lat, lon, count], ...]."""
+    layer = visible_layer(layer_id)
+    if not layer.heat:
+        abort(404, description=f"{layer_id!r} has no heat map")
+    x0, y0, x1, y1 = query.get("bbox") or WORLD
+    cell = 360 / 2 ** query["zoom"] / 256 * 6  # about six screen pixels
+    rows = db_session().execute(text(
+        f"SELECT ST_Y(ST_Centroid(ST_Collect(src.geom))), ST_X(ST_Centroid(ST_Collect(src.geom))), count(*) "
+        f"FROM ({layer.sql}) AS src WHERE src.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326) "
+        "GROUP BY ST_SnapToGrid(src.geom, :cell)"),
+        dict(layer_params(), x0=x0, y0=y0, x1=x1, y1=y1, cell=cell)).all()
+    points = [[round(lat, 6), round(lon, 6), n] for lat, lon, n in rows]
+    return jsonify(points=points, max=max((p[2] for p in points), default=0))
