@@ -9,12 +9,14 @@ from gisapp.config import PROJECT_DIR, load_settings, secret_key
 from gisapp.catalogue import check_against_database, load_catalogue
 from gisapp.db import database_url, engine_for
 from gisapp.features import sql_params
-from gisapp.mapping import check_basemap, use_vendored_assets
+from gisapp.logging_setup import configure_logging
+from gisapp.mapping import check_basemap
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the application; ``overrides`` replace settings (tests pass ``database_url``)."""
     settings = load_settings(overrides)
+    configure_logging(settings)
     app = Flask(__name__, static_folder=str(PROJECT_DIR / "static"), static_url_path="/static")
     app.config.update(
         GISAPP=settings,
@@ -27,15 +29,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the catalogue's property order
 
-    from gisapp import auth, request_db
+    from gisapp import auth, logging_setup, request_db
     from gisapp.views import errors, register_views
+    logging_setup.init_app(app)
     request_db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     register_views(app)
     app.extensions["catalogue"] = _checked_catalogue(settings, app.config["DATABASE_URL"])
     check_basemap(settings["basemap"])
-    use_vendored_assets()
     return app
 
 

@@ -2,7 +2,9 @@
 
 The file is ``gisapp.toml`` in the project folder, or the path in ``GISAPP_CONFIG``.
 Environment variables override single top-level keys: ``DATABASE_URL``, ``SECRET_KEY`` and
-``GISAPP_<KEY>`` for any other key (``GISAPP_VAR_DIR=/srv/gisapp``).
+``GISAPP_<KEY>`` for any other key (``GISAPP_VAR_DIR=/srv/gisapp``; tables and numbers as JSON).
+Every source is checked against the defaults' shape (gisapp/settings_check.py) before it is used:
+an unknown key or a wrong type stops start-up with a message naming the source and the key.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import tomllib
 from pathlib import Path
 
 from gisapp.domain import DISPUTE_CATEGORIES
+from gisapp.settings_check import ConfigError, check
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The times of day coverage is computed for, each at the time configured under [coverage].
@@ -31,7 +34,7 @@ DEFAULTS: dict = {
     "projected_crs": "auto",
     # Patrol sight width on each side of a route, in metres, by mode (overridable per route).
     "sight_width_m": {"foot": 25.0, "ebike": 35.0, "motorcycle": 40.0, "car": 50.0},
-    # Coverage analysis (see ../shared/DESIGN.md, "Coverage, precisely").
+    # Coverage analysis (see docs/domain.md, "Coverage, exactly").
     "coverage": {
         "min_gap_m2": 200.0,        # gap parts smaller than this are slivers, ignored
         "target_share": 0.8,        # a grid whose covered share of its area of concern is below this is flagged
@@ -59,6 +62,9 @@ DEFAULTS: dict = {
     "basemap": {"type": "none"},
     # Time zone of times given without an offset (imports, forms).
     "timezone": "Asia/Shanghai",
+    # Logging: the level (DEBUG, INFO, WARNING, ERROR) and whether each line is a JSON object.
+    "log_level": "INFO",
+    "log_json": False,
 }
 
 # Keys whose value in the file or overrides replaces the default whole, instead of being merged into it.
@@ -78,26 +84,36 @@ def _merge(base: dict, override: dict, replaced: tuple[str, ...] = ()) -> dict:
     return out
 
 
-def _env_value(raw: str, default):
-    """Parse an environment string into the type of the default (JSON for dicts and numbers)."""
-    if isinstance(default, (dict, list, int, float, bool)):
+def _env_value(name: str, raw: str, default):
+    """Parse an environment string into the type of the default (JSON for tables, numbers and flags)."""
+    if not isinstance(default, (dict, list, int, float, bool)):
+        return raw
+    try:
         return json.loads(raw)
-    return raw
+    except json.JSONDecodeError:
+        raise ConfigError(f"{name}: must be JSON (a table as {{\"key\": value}}, a number, true or false), "
+                          f"got {raw!r}") from None
 
 
 def load_settings(overrides: dict | None = None) -> dict:
-    """Return the effective settings: defaults, the TOML file, environment, then ``overrides``."""
+    """Return the effective settings: defaults, the TOML file, environment, then ``overrides``, each
+    checked (ConfigError naming the source and the key when a key is unknown or a value of the wrong type)."""
     settings = copy.deepcopy(DEFAULTS)
     path = Path(os.environ.get("GISAPP_CONFIG", PROJECT_DIR / "gisapp.toml"))
     if path.is_file():
-        with path.open("rb") as fh:
-            settings = _merge(settings, tomllib.load(fh), _REPLACED)
+        try:
+            with path.open("rb") as fh:
+                from_file = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+        settings = _merge(settings, check(path.name, from_file, DEFAULTS), _REPLACED)
     for key, default in DEFAULTS.items():
         names = (*_ENV_NAMES.get(key, ()), f"GISAPP_{key.upper()}")
-        raw = next((os.environ[n] for n in names if os.environ.get(n)), None)
-        if raw:
-            settings[key] = _env_value(raw, default)
-    return _merge(settings, overrides or {}, _REPLACED)
+        name = next((n for n in names if os.environ.get(n)), None)
+        if name:
+            value = _env_value(name, os.environ[name], default)
+            settings = _merge(settings, check(name, {key: value}, DEFAULTS), _REPLACED)
+    return _merge(settings, check("settings", overrides or {}, DEFAULTS), _REPLACED)
 
 
 def var_dir(settings: dict) -> Path:

@@ -157,7 +157,7 @@ window.gisappDisputes = (function () {
                           " · 办结时限 due " + d.due_at.slice(0, 10);
         form.reset();
         if (pickMarker) { map.removeLayer(pickMarker); pickMarker = null; }
-        map.eachLayer(function (layer) { if (layer._gisappConfig && layer.redraw) { layer.redraw(); } });
+        map.eachLayer(function (layer) { if (layer.options && layer.options.gisappLayer && layer.redraw) { layer.redraw(); } });
         showFigures();
       });
   }

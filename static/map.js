@@ -1,4 +1,5 @@
-/* The map page's own code: layer styles, escaped popups, and the heat layer's refresh. */
+/* The map page's own code: layer styles, escaped popups, identify, and the heat layer's refresh.
+   folium's elements create the layers; this file gives them their styles and behaviour. */
 window.gisapp = (function () {
   "use strict";
   // Leaflet.VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed.
@@ -53,7 +54,9 @@ window.gisapp = (function () {
 
   function identify(e) {
     var map = e.target, visible = [];
-    map.eachLayer(function (layer) { if (layer._gisappConfig) { visible.push(layer._gisappConfig.id); } });
+    map.eachLayer(function (layer) {
+      if (layer.options && layer.options.gisappLayer) { visible.push(layer.options.gisappLayer); }
+    });
     if (!visible.length) { return; }
     var query = "lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
                 "&zoom=" + Math.round(map.getZoom()) + "&layers=" + visible.join(",");
@@ -73,29 +76,22 @@ window.gisapp = (function () {
           .setContent(sections.map(function (s) { return s[1]; }).join("")).openOn(map);
       });
   }
+  L.Map.addInitHook(function () { this.on("click", identify); });
 
-  function tileLayer(url, config) {
+  /* The vectorTileLayerStyles of a catalogue layer's tiles (its option gisappLayer is its id); its
+     configuration is remembered for identify's popups. */
+  function tileStyles(config) {
     var styles = {};
-    styles[config.id] = styleFor(config);
-    var layer = L.vectorGrid.protobuf(url, {
-      rendererFactory: L.canvas.tile, interactive: false, vectorTileLayerStyles: styles,
-      minZoom: config.min_zoom, maxNativeZoom: 20, maxZoom: 22
-    });
-    layer._gisappConfig = config;
     configs[config.id] = config;
-    layer.on("add", function () {
-      if (!layer._map._gisappIdentify) {
-        layer._map._gisappIdentify = true;
-        layer._map.on("click", identify);
-      }
-    });
-    return layer;
+    styles[config.id] = styleFor(config);
+    return styles;
   }
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 
-  function heatLayer(url) {
-    var layer = L.heatLayer([], { radius: 22, blur: 18, maxZoom: 16 });
+  /* A heat layer with the option gisappHeatUrl follows the map: on every move it asks that URL for
+     the points of the visible area, counted on a grid for the zoom. */
+  function followHeat(layer, url) {
     function refresh() {
       var map = layer._map;
       if (!map) { return; }
@@ -108,8 +104,12 @@ window.gisapp = (function () {
     }
     layer.on("add", function () { layer._map.on("moveend", refresh); refresh(); });
     layer.on("remove", function (e) { e.target._map && e.target._map.off("moveend", refresh); });
-    return layer;
+  }
+  if (L.HeatLayer) {
+    L.HeatLayer.addInitHook(function () {
+      if (this.options.gisappHeatUrl) { followHeat(this, this.options.gisappHeatUrl); }
+    });
   }
 
-  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileLayer: tileLayer, heatLayer: heatLayer };
+  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileStyles: tileStyles };
 })();

@@ -2,12 +2,11 @@
 import pytest
 
 from gisapp.catalogue import load_catalogue
-from gisapp.mapping import BasemapError, build_map, check_basemap, use_vendored_assets
+from gisapp.mapping import BasemapError, build_map, check_basemap
 
 
 def _page(basemap):
-    use_vendored_assets()
-    return build_map(list(load_catalogue().values()), "center", "me", check_basemap(basemap), None)
+    return "".join(build_map(list(load_catalogue().values()), "center", check_basemap(basemap), None).values())
 
 
 def test_default_has_no_external_tiles():

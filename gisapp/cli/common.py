@@ -6,7 +6,7 @@ import functools
 import click
 from sqlalchemy.exc import OperationalError
 
-from gisapp.config import load_settings
+from gisapp.config import ConfigError, load_settings
 from gisapp.db import database_url
 from gisapp.db.embedded import ClusterError
 from gisapp.db.server import DatabaseSetupError
@@ -18,7 +18,7 @@ def fail_cleanly(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ClusterError, DatabaseSetupError) as exc:
+        except (ClusterError, DatabaseSetupError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         except OperationalError as exc:
             raise click.ClickException(f"the database stopped answering: {str(exc.orig).strip()}") from exc

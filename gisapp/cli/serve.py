@@ -9,6 +9,9 @@ import click
 
 from gisapp.cli.common import fail_cleanly, settings_and_url
 
+# gunicorn's usual access line, then the request's id (the X-Request-Id the app answers with).
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" [%({x-request-id}o)s]'
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -26,4 +29,4 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
         return
     gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
     os.execv(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                        "--access-logfile", "-", "gisapp.wsgi:app"])
+                        "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "gisapp.wsgi:app"])

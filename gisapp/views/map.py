@@ -1,14 +1,14 @@
 """/map: the three-net map for the signed-in user's role."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS
 from gisapp.auth import roles_allowed
 from gisapp.features import layer_extent
-from gisapp.mapping import DisputePanel, build_map
+from gisapp.mapping import build_map, legend
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import catalogue, layer_params
 
@@ -26,7 +26,8 @@ def map_page():
     role = current_user.role
     panel = None
     if "disputes" in {layer.id for layer in layers}:
-        panel = DisputePanel(generate_csrf(), can_report=role in DISPUTE_HANDLERS, gaps=role in COVERAGE_READERS)
-    page = build_map(layers, role, f"{current_user.login} ({role})", current_app.config["GISAPP"]["basemap"],
-                     bounds, panel)
-    return Response(page, mimetype="text/html")
+        can_report, gaps = role in DISPUTE_HANDLERS, role in COVERAGE_READERS
+        panel = {"can_report": can_report, "gaps": gaps, "options": {"csrf": generate_csrf(), "gaps": gaps}}
+    parts = build_map(layers, role, current_app.config["GISAPP"]["basemap"], bounds)
+    return render_template("map.html", map=parts, legend=legend(layers), panel=panel,
+                           user_label=f"{current_user.login} ({role})")
