@@ -35,6 +35,18 @@ ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles"
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors"}
 
 
+# Labels (Chinese first) of the values layer SQL computes: a route's shift, a grid's coverage band.
+SHIFTS = {"day": "白天 day", "night": "夜间 night", "day_and_night": "昼夜 day and night", "all_day": "全天 all day",
+          "other": "其他时段 other times"}
+COVERAGE_BANDS = {"high": "达标 at target", "medium": "接近 near target", "low": "偏低 low"}
+# Vocabularies a property's values may come from (``values = "device_statuses"``): shown by their labels.
+VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domain.CAMERA_KINDS,
+                "patrol_modes": domain.PATROL_MODES, "area_levels": domain.AREA_LEVELS,
+                "road_classes": domain.ROAD_CLASSES, "dispute_grades": domain.DISPUTE_GRADES,
+                "dispute_statuses": domain.DISPUTE_STATUSES, "dispute_levels": domain.DISPUTE_LEVELS,
+                "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS}
+
+
 class CatalogueError(ValueError):
     """A layer file is malformed; the message names the file and the problem."""
 
@@ -43,6 +55,12 @@ class CatalogueError(ValueError):
 class Property:
     name: str
     label: str
+    # The labels of its values (Chinese first), when they come from a vocabulary.
+    values: dict[str, str] | None = None
+
+    def value_label(self, value) -> str:
+        """What a person reads for ``value``: its label when the property has a vocabulary, else itself."""
+        return (self.values or {}).get(value, value)
 
 
 @dataclass(frozen=True)
@@ -175,8 +193,13 @@ def parse_layers(path: Path) -> list[Layer]:
         _fail(path, f"group must be one of {', '.join(GROUPS)}")
     props = data["properties"]
     if not isinstance(props, list) or not props or not all(
-            isinstance(p, dict) and set(p) == {"name", "label"} and IDENTIFIER.match(str(p["name"])) for p in props):
-        _fail(path, "properties must be a non-empty list of { name = \"column\", label = \"标签 Label\" }")
+            isinstance(p, dict) and {"name", "label"} <= set(p) <= {"name", "label", "values"}
+            and IDENTIFIER.match(str(p["name"])) for p in props):
+        _fail(path, "properties must be a non-empty list of { name = \"column\", label = \"标签 Label\" } "
+                    "(with values = \"vocabulary\" when the values have labels)")
+    unknown = sorted({str(p["values"]) for p in props if "values" in p} - set(VOCABULARIES))
+    if unknown:
+        _fail(path, f"properties: unknown vocabulary {unknown[0]!r}; vocabularies: {', '.join(VOCABULARIES)}")
     names = {p["name"] for p in props}
     restricted = data.get("restricted", {})
     if not isinstance(restricted, dict) or not set(restricted) <= names:
@@ -201,7 +224,7 @@ def parse_layers(path: Path) -> list[Layer]:
     sql = _bind(data["sql"], {"may_see_personal": f"(CAST(:viewer_role AS text) IN ({roles_sql}))"})
     layer = Layer(
         id=data["id"], title=data.get("title", ""), group=data["group"], geometry=data["geometry"], sql=sql,
-        properties=tuple(Property(p["name"], p["label"]) for p in props),
+        properties=tuple(Property(p["name"], p["label"], VOCABULARIES.get(p.get("values"))) for p in props),
         roles=_roles(path, "roles", data["roles"]),
         restricted={**{k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
                     **{name: personal_roles for name in personal}},

@@ -46,7 +46,8 @@ class CatalogueTiles(plugins.VectorGridProtobuf):
         visible = set(layer.properties_for(role))
         config = htmlsafe_json_dumps({
             "id": layer.id, "title": layer.title, "geometry": layer.geometry, "style": layer.style,
-            "properties": [{"name": p.name, "label": p.label} for p in layer.properties if p.name in visible]})
+            "properties": [{"name": p.name, "label": p.label, "values": p.values}
+                           for p in layer.properties if p.name in visible]})
         super().__init__(f"/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf", name=html.escape(layer.title), show=layer.show,
                          options={"rendererFactory": JsCode("L.canvas.tile"), "interactive": False,
                                   "vectorTileLayerStyles": JsCode(f"gisapp.tileStyles({config})"),
@@ -125,7 +126,11 @@ def build_map(layers: list[Layer], role: str, basemap: dict, bounds: list[float]
 
 
 def legend(layers: list[Layer]) -> list[dict]:
-    """The legend's entries: each layer's title, geometry and (value, colour) pairs, for the page template."""
-    return [{"title": layer.title, "geometry": layer.geometry,
-             "colours": list((layer.style.get("colors") or {"": layer.style.get("color", "#555555")}).items())}
-            for layer in layers]
+    """The legend's entries: each layer's title, geometry and (value's label, colour) pairs, for the page."""
+    entries = []
+    for layer in layers:
+        by = next((p for p in layer.properties if p.name == layer.style.get("by")), None)
+        colours = layer.style.get("colors") or {"": layer.style.get("color", "#555555")}
+        entries.append({"title": layer.title, "geometry": layer.geometry,
+                        "colours": [(by.value_label(value) if by else value, colour) for value, colour in colours.items()]})
+    return entries

@@ -36,13 +36,25 @@ window.gisapp = (function () {
     };
   }
 
+  /* What a person reads for a property's value: its label (Chinese first) when the property has a
+     vocabulary, 是/否 for true/false, else the value. */
+  function valueText(property, value) {
+    if (property.values && Object.prototype.hasOwnProperty.call(property.values, value)) {
+      return property.values[value];
+    }
+    if (value === true) { return "是 yes"; }
+    if (value === false) { return "否 no"; }
+    return value;
+  }
+
   /* Popup HTML: every label and value escaped, so a feature's text can never run as code. */
   function popupHtml(config, properties) {
     var rows = config.properties.filter(function (p) {
       var v = properties[p.name];
       return v !== undefined && v !== null && v !== "";
     }).map(function (p) {
-      return "<tr><th>" + escapeHtml(p.label) + "</th><td>" + escapeHtml(properties[p.name]) + "</td></tr>";
+      return "<tr><th>" + escapeHtml(p.label) + "</th><td>" + escapeHtml(valueText(p, properties[p.name])) +
+             "</td></tr>";
     });
     return '<div class="gisapp-popup"><h4>' + escapeHtml(config.title) + "</h4><table>" + rows.join("") + "</table></div>";
   }

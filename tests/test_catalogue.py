@@ -1,4 +1,5 @@
 """The layer catalogue: the real files load; a malformed file stops start-up naming the problem."""
+import re
 import shutil
 
 import pytest
@@ -8,6 +9,7 @@ from gisapp import create_app
 from gisapp.catalogue import LAYERS_DIR, CatalogueError, load_catalogue
 from gisapp.config import load_settings
 from gisapp.features import sql_params
+from gisapp.mapping import legend
 
 
 def test_the_catalogue_loads():
@@ -86,6 +88,8 @@ def test_personal_properties_are_stated_once():
     ("disputes.toml", lambda s: s.replace('properties = ["parties", ', 'properties = ["partys", '),
      "personal must be"),
     ("disputes.toml", lambda s: 'restricted = { parties = ["center"] }\n' + s, "not list it under restricted"),
+    ("disputes.toml", lambda s: s.replace('values = "dispute_grades"', 'values = "grades"'), "unknown vocabulary 'grades'"),
+    ("disputes.toml", lambda s: s.replace('values = "dispute_grades"', 'colour = "red"'), "properties must be"),
 ])
 def test_malformed_periods_and_personal(tmp_path, name, edit, words):
     with pytest.raises(CatalogueError) as failure:
@@ -122,3 +126,11 @@ def test_a_routes_shift_follows_the_configured_times(demo_url):
     later = _column(demo_url, layer, "shift", {"night": "20:00"})
     assert later[market] == "day_and_night" and later[night_route] == "night"
     assert _column(demo_url, layer, "shift", {"day": "15:00", "night": "03:00"})[night_route] == "other"
+
+
+def test_every_value_in_the_legend_reads_chinese_first():
+    entries = legend(list(load_catalogue().values()))
+    values = [value for entry in entries for value, _ in entry["colours"] if value]
+    assert values and all(re.match(r"[\u4e00-\u9fff]", value) for value in values), values
+    routes = load_catalogue()["routes"].properties
+    assert next(p for p in routes if p.name == "shift").value_label("night") == "夜间 night"
