@@ -2,16 +2,21 @@
 
 A key must be one the defaults have, and its value of the default's type: text, a whole number, a
 number, true/false, or a table checked the same way. A default of None takes text. A few keys say
-more below (tables with free keys, extra keys, formats). Each number is 0 or more.
+more below (tables with other keys, extra keys, formats). Each number is 0 or more.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 import zoneinfo
 
+from gisapp.domain import ROAD_CLASSES
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# Tables whose keys are free (each value text): dispute categories, value -> label.
-FREE_TABLES = ("dispute_categories",)
+# Tables whose keys are not the default's (``*`` stands for any key): the keys allowed (None: any)
+# and the default each value is checked against. Dispute categories (value -> label); the share of
+# its speed a mode keeps on a road class.
+OPEN_TABLES = {"dispute_categories": (None, ""), "patrol.class_speed_factor.*": (tuple(ROAD_CLASSES), 0.0)}
 # Keys a table may have that its default leaves out, with their type's default.
 EXTRA_KEYS = {"basemap": {"url": "", "key": "", "attribution": "", "max_zoom": 0}}
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -61,8 +66,10 @@ def _value(source: str, key: str, value, default) -> None:
     if key in FORMATS and not FORMATS[key][0](value):
         raise ConfigError(f"{source}: {key}: must be {FORMATS[key][1]}, got {value!r}")
     if isinstance(value, dict):
-        if key in FREE_TABLES:
-            check(source, value, {name: "" for name in value}, f"{key}.")
+        table = next((t for pattern, t in OPEN_TABLES.items() if fnmatch.fnmatchcase(key, pattern)), None)
+        if table is not None:
+            keys, each = table
+            check(source, value, {name: each for name in (keys or value)}, f"{key}.")
         else:
             check(source, value, {**default, **EXTRA_KEYS.get(key, {})}, f"{key}.")
 

@@ -24,11 +24,12 @@ def test_defaults_load_and_pass_their_own_check():
 def test_a_good_file_is_merged_into_the_defaults(config_file):
     config_file('log_level = "DEBUG"\n[coverage]\ntarget_share = 0.7\nnight = "22:30"\n'
                 '[basemap]\ntype = "local"\nurl = "/static/tiles/{z}/{x}/{y}.png"\nmax_zoom = 17\n'
-                '[dispute_categories]\nwater = "用水纠纷 water"\n')
+                '[dispute_categories]\nwater = "用水纠纷 water"\n[patrol.class_speed_factor]\nfoot = { track = 0.9 }\n')
     settings = load_settings()
     assert settings["coverage"]["target_share"] == 0.7 and settings["coverage"]["day"] == "10:00"
     assert settings["coverage"]["night"] == "22:30" and settings["log_level"] == "DEBUG"
     assert settings["basemap"]["max_zoom"] == 17 and settings["dispute_categories"] == {"water": "用水纠纷 water"}
+    assert settings["patrol"]["class_speed_factor"]["foot"] == {"track": 0.9}
 
 
 @pytest.mark.parametrize("text, message", [
@@ -48,6 +49,10 @@ def test_a_good_file_is_merged_into_the_defaults(config_file):
     ('[basemap]\ntype = "local"\nurl = 5\n', "gisapp.toml: basemap.url: must be text, got 5"),
     ('[dispute_categories]\nwater = 1\n', "gisapp.toml: dispute_categories.water: must be text, got 1"),
     ('log_level = \n', "gisapp.toml: not valid TOML"),
+    ('[patrol.class_speed_factor]\nfoot = { runway = 1.0 }\n',
+     "gisapp.toml: patrol.class_speed_factor.foot.runway: unknown key; known keys: trunk"),
+    ('[patrol.class_speed_factor]\nfoot = { track = "slow" }\n',
+     "gisapp.toml: patrol.class_speed_factor.foot.track: must be a number"),
 ])
 def test_a_bad_file_names_the_key(config_file, text, message):
     config_file(text)
