@@ -7,8 +7,12 @@ a ready Response). Refused input is a 400 naming the fields (``views.errors``).
 """
 from __future__ import annotations
 
+from typing import NoReturn
+
 import flask_smorest
+from flask import request
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
 
 from gisapp.schemas.common import ErrorSchema
 
@@ -17,6 +21,35 @@ DESCRIPTION = ("OGC API – Features for cameras (天网), alarms (地网), patr
                "coverage and gaps; vector tiles. Sign in with a bearer token from /api/auth/token. "
                "Each operation's x-roles names the roles that may call it (any signed-in user when empty). "
                "Every error is one JSON body (components/schemas/Error).")
+
+
+def is_api_request() -> bool:
+    """True for machine endpoints (the JSON API under /api, tiles under /tiles): errors are JSON."""
+    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/"))
+
+
+class Refusal(HTTPException):
+    """A refused request: its status, the ``(field, problem)`` pairs at fault, and details for the body."""
+
+    def __init__(self, status: int, problems: list[tuple[str, str]], **details):
+        super().__init__(description="; ".join(f"{field}: {problem}" for field, problem in problems))
+        self.code, self.problems, self.details = status, problems, details
+
+
+def refuse(status: int, field: str, problem: str, **details) -> NoReturn:
+    """Answer ``status`` naming ``field`` and its problem (with ``details`` added to the body)."""
+    raise Refusal(status, [(field, problem)], **details)
+
+
+def _refuse_nul() -> None:
+    """PostgreSQL text cannot hold NUL: an API path or query parameter with one is refused (400)."""
+    if not is_api_request():
+        return
+    if "\x00" in request.path:
+        refuse(400, "path", "must not contain the NUL character")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name + value:
+            refuse(400, name.replace("\x00", "\\x00"), "must not contain the NUL character")
 
 
 class _Parser(FlaskParser):
@@ -49,4 +82,5 @@ def init_api(app) -> Api:
             "security": [{"bearer": []}, {"session": []}],
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}}}})
+    app.before_request(_refuse_nul)
     return Api(app)

@@ -16,7 +16,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from gisapp import accounts
-from gisapp.api import ApiBlueprint
+from gisapp.api import ApiBlueprint, is_api_request
 from gisapp.models import User
 from gisapp.request_db import db_session
 
@@ -43,11 +43,6 @@ class SignedInUser:
 
     def get_id(self) -> str:
         return str(self.id)
-
-
-def is_api_request() -> bool:
-    """True for machine endpoints (the JSON API under /api, tiles under /tiles): errors are JSON."""
-    return request.path == "/api" or request.path.startswith(("/api/", "/tiles/"))
 
 
 @login_manager.user_loader

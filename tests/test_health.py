@@ -14,3 +14,4 @@ def test_api_errors_are_json(client):
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.is_json and response.json["status"] == 404 and response.json["message"]
+    assert response.json["error"] == "Not Found" and response.json["field"] is None and response.json["problems"] == []

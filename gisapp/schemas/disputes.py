@@ -127,22 +127,25 @@ class DisputeList(Page):
     disputes = fields.List(fields.Nested(Dispute), required=True)
 
 
-class Figures(ma.Schema):
+class _Period(ma.Schema):
+    """The period [start, end) an answer is for."""
+
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
+class Figures(_Period):
     """Figures per group for [start, end), and their total."""
 
     by = fields.String(required=True)
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
     total = fields.Dict(required=True)
     rows = fields.List(fields.Dict(), required=True)
 
 
-class Hotspots(ma.Schema):
+class Hotspots(_Period):
     """Grids as GeoJSON with count, z, p and class."""
 
     type = fields.String(required=True)
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
     features = fields.List(fields.Dict(), required=True)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from gisapp import clock, domain
 from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS, DISPUTE_SUPERVISORS
-from gisapp.api import ApiBlueprint
+from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.audit import log_views, shown_personal
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.coverage import recompute_dirty
@@ -30,7 +30,6 @@ from gisapp.schemas.common import GEOJSON
 from gisapp.schemas.disputes import (Dispute, DisputeList, EscalateBody, Figures, FiguresQuery, GradeBody, Hotspots,
                                      HotspotsQuery, IntakeBody, ListQuery, RevisitBody, StatusBody, Vocabulary)
 from gisapp.tables import FORMATS, table_bytes
-from gisapp.views.errors import Refusal, refuse
 from gisapp.views.layer_access import layer_params, visible_layer
 from gisapp.views.paging import page
 

@@ -5,26 +5,11 @@ field at fault with its problem, ``field`` is the first of them (null when no fi
 """
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask import current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from gisapp.auth import is_api_request
-
-
-class Refusal(HTTPException):
-    """A refused request: its status, the ``(field, problem)`` pairs at fault, and details for the body."""
-
-    def __init__(self, status: int, problems: list[tuple[str, str]], **details):
-        super().__init__(description="; ".join(f"{field}: {problem}" for field, problem in problems))
-        self.code, self.problems, self.details = status, problems, details
-
-
-def refuse(status: int, field: str, problem: str, **details) -> NoReturn:
-    """Answer ``status`` naming ``field`` and its problem (with ``details`` added to the body)."""
-    raise Refusal(status, [(field, problem)], **details)
+from gisapp.api import Refusal, is_api_request
 
 
 def _flatten(messages, path: str = "") -> list[tuple[str, str]]:

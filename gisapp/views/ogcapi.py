@@ -11,7 +11,7 @@ from flask_login import current_user
 from marshmallow import INCLUDE
 from sqlalchemy import text
 
-from gisapp.api import ApiBlueprint
+from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.audit import log_features
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.catalogue import Layer
@@ -23,7 +23,6 @@ from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON, FeatureCollection
 from gisapp.schemas.ogc import (Collection, Collections, Conformance, Feature, FeatureBody, FeatureQuery, ItemsQuery,
                                 Landing)
-from gisapp.views.errors import Refusal, refuse
 from gisapp.views.layer_access import catalogue, layer_params, visible_layer
 from gisapp.views.paging import page
 
