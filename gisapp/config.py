@@ -52,6 +52,15 @@ DEFAULTS: dict = {
                                "car": {"path": 0.0, "track": 0.5, "service": 0.7}},
         # Road ends and crossings closer than this (metres) are joined when the network is built.
         "snap_tolerance_m": 2.0,
+        # What a proposed route collects: open disputes by grade, each km of gap road brought into
+        # sight, each Gi* hot spot grid stopped at, each online alarm brought within reach.
+        "weights": {"disputes": {"ordinary": 1.0, "complex": 2.0, "difficult": 3.0}, "gaps": 2.0,
+                    "hotspots": 2.0, "alarms": 1.0},
+        "dwell_min": 12.0,          # stop at a hot spot (10-16 minutes deter best: the Koper curve)
+        "hotspot_days": 90,         # hot spots from the disputes received in the last so many days
+        "max_start_m": 300.0,       # a start or end farther than this from a usable road is refused
+        "max_candidates": 150,      # the most valuable places a proposal chooses among
+        "solver_seconds": 2.0,      # OR-Tools' search time for a proposal
     },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},

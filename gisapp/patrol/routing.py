@@ -14,17 +14,27 @@ class RoutingError(ValueError):
     """A route cannot be found or planned as asked; the message says why."""
 
 
+def class_factors(mode: str, settings: dict) -> dict[str, float]:
+    """The share of its speed ``mode`` keeps on each road class that slows it (0: closed to it)."""
+    return {cls: float(f) for cls, f in settings["patrol"]["class_speed_factor"].get(mode, {}).items()
+            if cls in domain.ROAD_CLASSES}
+
+
+def closed_classes(mode: str, settings: dict) -> list[str]:
+    """The road classes ``mode`` may not use."""
+    return [cls for cls, f in class_factors(mode, settings).items() if f <= 0]
+
+
 def edges_sql(mode: str, settings: dict) -> str:
     """The edges query pgRouting reads for ``mode``: id, source, target, cost and reverse cost in minutes."""
-    patrol = settings["patrol"]
-    metres_per_minute = float(patrol["speed_kmh"][mode]) * 1000 / 60
-    factors = {cls: float(f) for cls, f in patrol["class_speed_factor"].get(mode, {}).items()
-               if cls in domain.ROAD_CLASSES}
-    factor = ("CASE road_class " + " ".join(f"WHEN '{cls}' THEN {f!r}" for cls, f in factors.items())
-              + " ELSE 1.0 END") if factors else "1.0"
+    metres_per_minute = float(settings["patrol"]["speed_kmh"][mode]) * 1000 / 60
+    open_factors = {cls: f for cls, f in class_factors(mode, settings).items() if f > 0}
+    factor = ("CASE road_class " + " ".join(f"WHEN '{cls}' THEN {f!r}" for cls, f in open_factors.items())
+              + " ELSE 1.0 END") if open_factors else "1.0"
     cost = f"length_m / ({metres_per_minute!r} * {factor})"
-    return (f"SELECT id, source, target, {cost} AS cost, {cost} AS reverse_cost FROM road_edge "
-            f"WHERE {factor} > 0")
+    closed = ", ".join(f"'{cls}'" for cls in closed_classes(mode, settings))
+    return (f"SELECT id, source, target, {cost} AS cost, {cost} AS reverse_cost FROM road_edge"
+            + (f" WHERE road_class NOT IN ({closed})" if closed else ""))
 
 
 def nearest_vertex(conn, lon: float, lat: float, mode: str, settings: dict, max_m: float) -> tuple[int, float]:
