@@ -5,7 +5,7 @@ Categories are configurable (``dispute_categories``), so the workflow checks the
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from gisapp import domain
 from gisapp.coverage import PERIODS
