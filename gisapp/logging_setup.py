@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import uuid
 
 from flask import Flask, g, has_request_context, request
@@ -37,19 +38,27 @@ class _JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class _TextLines(logging.Formatter):
-    """Plain text lines (``TEXT_FORMAT``)."""
+class _Stderr(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is at each line (click and pytest swap it), like logging's last resort."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        """The stream is always the current ``sys.stderr``."""
 
 
 def configure_logging(settings: dict) -> None:
     """Send every logger's lines to stderr at ``log_level``, as text or (``log_json``) JSON lines,
     replacing the handler an earlier call added."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h.formatter, (_JsonLines, _TextLines))]:
+    for handler in [h for h in root.handlers if isinstance(h, _Stderr)]:
         root.removeHandler(handler)
-    handler = logging.StreamHandler()
+    handler = _Stderr()
     handler.addFilter(_RequestId())
-    handler.setFormatter(_JsonLines() if settings["log_json"] else _TextLines(TEXT_FORMAT))
+    handler.setFormatter(_JsonLines() if settings["log_json"] else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(settings["log_level"])
 
