@@ -2,9 +2,11 @@
 
 Each file declares a layer's id, title, group, geometry, the SQL that yields its features
 (columns ``fid``, ``geom`` in EPSG:4326 and one per property), the properties shown and in what
-order, its style, the minimum zoom at which it is drawn, which roles may see it and which
-properties only some roles may see, and whether (and by whom) it may be edited. The API, the
-tiles and the map all read it: adding a layer is adding a file.
+order (with the vocabulary their values come from, for their labels), its style, the minimum zoom
+at which it is drawn, which roles may see it, which properties only some roles may see
+(``restricted``) and which are personal data (``personal``: only its roles see them, never in tiles,
+every view audited), and whether (and by whom) it may be edited. The API, the tiles and the map
+all read it: adding a layer is adding a file.
 
 Two statements are bound into a layer's SQL when the file is read, so that each is written once:
 ``:may_see_personal`` is true when the viewer's role is one of ``personal.roles``, and a file with
@@ -133,10 +135,15 @@ def _style(path: Path, style, names: set[str]) -> dict:
     return style
 
 
+def _parameter(name: str) -> re.Pattern:
+    """The bind parameter ``:name`` in SQL (not a ``::type`` cast)."""
+    return re.compile(rf"(?<![:\w]):{name}\b")
+
+
 def _bind(sql: str, values: dict[str, str]) -> str:
     """``sql`` with each ``:name`` of ``values`` replaced by its SQL text (text the catalogue built)."""
     for name, value in values.items():
-        sql = re.sub(rf"(?<![:\w]):{name}\b", lambda _: value, sql)
+        sql = _parameter(name).sub(lambda _: value, sql)
     return sql
 
 
@@ -147,7 +154,7 @@ def _personal(path: Path, data: dict, names: set[str]) -> tuple[frozenset[str], 
             and isinstance(personal["properties"], list) and set(personal["properties"]) <= names):
         _fail(path, "personal must be { properties = [\"property\", ...], roles = [\"role\", ...] } "
                     "naming properties of this layer")
-    if personal["properties"] and not re.search(r"(?<![:\w]):may_see_personal\b", data["sql"]):
+    if personal["properties"] and not _parameter("may_see_personal").search(data["sql"]):
         _fail(path, "sql must empty the personal properties unless :may_see_personal")
     return frozenset(personal["properties"]), _roles(path, "personal.roles", personal["roles"])
 
@@ -160,7 +167,7 @@ def _periods(path: Path, data: dict) -> dict[str, str]:
     if not (isinstance(periods, dict) and periods and set(periods) <= set(PERIODS)
             and all(isinstance(t, str) and t.strip() for t in periods.values())):
         _fail(path, f"periods must map periods ({', '.join(PERIODS)}) to layer titles")
-    if not re.search(r"(?<![:\w]):period\b", data["sql"]):
+    if not _parameter("period").search(data["sql"]):
         _fail(path, "sql must select the period's rows with :period")
     return periods
 

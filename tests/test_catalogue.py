@@ -134,3 +134,16 @@ def test_every_value_in_the_legend_reads_chinese_first():
     assert values and all(re.match(r"[\u4e00-\u9fff]", value) for value in values), values
     routes = load_catalogue()["routes"].properties
     assert next(p for p in routes if p.name == "shift").value_label("night") == "夜间 night"
+
+
+def test_the_grid_scope_behind_personal_data_and_the_workflow():
+    from types import SimpleNamespace
+
+    from gisapp.reach import grids_of, reaches
+    worker, idle = SimpleNamespace(role="grid_worker", grid_ids={3, 1}), SimpleNamespace(role="grid_worker", grid_ids=set())
+    center = SimpleNamespace(role="center", grid_ids=set())
+    assert grids_of(worker) == [1, 3] and grids_of(center) is None and grids_of(None) == [] and grids_of(idle) == []
+    assert reaches(worker, 3) and not reaches(worker, 2) and not reaches(worker, None) and not reaches(idle, 1)
+    assert reaches(center, 2) and reaches(center, None)
+    params = sql_params(load_settings(), worker)
+    assert params["viewer_grids"] == [1, 3] and params["viewer_role"] == "grid_worker"
