@@ -28,3 +28,13 @@ def test_local_osm_and_tianditu():
 def test_bad_basemap_settings(basemap, words):
     with pytest.raises(BasemapError, match=words):
         check_basemap(basemap)
+
+
+def test_assets_are_vendored_per_map_class_without_touching_folium():
+    import folium
+    import folium.plugins
+
+    page = _page({"type": "none"})
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in page and "https://" not in page
+    assert folium.Map.default_js[0][1].startswith("https://")  # folium's own lists are left as they are
+    assert folium.plugins.HeatMap.default_js[0][1].startswith("https://")
