@@ -43,7 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _checked_catalogue(settings: dict, url: str):
     """The layer catalogue, each layer's SQL tried against the database (CatalogueError if not)."""
-    catalogue = load_catalogue(Path(settings["layers_dir"]))
+    catalogue = load_catalogue(Path(settings["layers_dir"]), settings["dispute_categories"])
     with engine_for(url).connect() as conn:
         check_against_database(catalogue, conn, sql_params(settings))
     return catalogue

@@ -46,7 +46,9 @@ VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domai
                 "patrol_modes": domain.PATROL_MODES, "area_levels": domain.AREA_LEVELS,
                 "road_classes": domain.ROAD_CLASSES, "dispute_grades": domain.DISPUTE_GRADES,
                 "dispute_statuses": domain.DISPUTE_STATUSES, "dispute_levels": domain.DISPUTE_LEVELS,
-                "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS}
+                "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS,
+                # configurable: load_catalogue takes the configured ones
+                "dispute_categories": domain.DISPUTE_CATEGORIES}
 
 
 class CatalogueError(ValueError):
@@ -172,9 +174,9 @@ def _periods(path: Path, data: dict) -> dict[str, str]:
     return periods
 
 
-def parse_layers(path: Path) -> list[Layer]:
+def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULARIES) -> list[Layer]:
     """Read and check one layer file: its layer, or one per period; raise CatalogueError naming the file
-    and the problem."""
+    and the problem. Property values are labelled from ``vocabularies``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -204,9 +206,9 @@ def parse_layers(path: Path) -> list[Layer]:
             and IDENTIFIER.match(str(p["name"])) for p in props):
         _fail(path, "properties must be a non-empty list of { name = \"column\", label = \"标签 Label\" } "
                     "(with values = \"vocabulary\" when the values have labels)")
-    unknown = sorted({str(p["values"]) for p in props if "values" in p} - set(VOCABULARIES))
+    unknown = sorted({str(p["values"]) for p in props if "values" in p} - set(vocabularies))
     if unknown:
-        _fail(path, f"properties: unknown vocabulary {unknown[0]!r}; vocabularies: {', '.join(VOCABULARIES)}")
+        _fail(path, f"properties: unknown vocabulary {unknown[0]!r}; vocabularies: {', '.join(vocabularies)}")
     names = {p["name"] for p in props}
     restricted = data.get("restricted", {})
     if not isinstance(restricted, dict) or not set(restricted) <= names:
@@ -231,7 +233,7 @@ def parse_layers(path: Path) -> list[Layer]:
     sql = _bind(data["sql"], {"may_see_personal": f"(CAST(:viewer_role AS text) IN ({roles_sql}))"})
     layer = Layer(
         id=data["id"], title=data.get("title", ""), group=data["group"], geometry=data["geometry"], sql=sql,
-        properties=tuple(Property(p["name"], p["label"], VOCABULARIES.get(p.get("values"))) for p in props),
+        properties=tuple(Property(p["name"], p["label"], vocabularies.get(p.get("values"))) for p in props),
         roles=_roles(path, "roles", data["roles"]),
         restricted={**{k: _roles(path, f"restricted.{k}", v) for k, v in restricted.items()},
                     **{name: personal_roles for name in personal}},
@@ -245,12 +247,14 @@ def parse_layers(path: Path) -> list[Layer]:
             for n, (period, title) in enumerate(periods.items())] or [layer]
 
 
-def load_catalogue(directory: Path = LAYERS_DIR) -> dict[str, Layer]:
-    """Every layer under ``directory``, in file-name order."""
+def load_catalogue(directory: Path = LAYERS_DIR, categories: dict[str, str] | None = None) -> dict[str, Layer]:
+    """Every layer under ``directory``, in file-name order; dispute categories labelled from ``categories``
+    (the configured ones) when given."""
     files = sorted(Path(directory).glob("*.toml"))
     if not files:
         raise CatalogueError(f"{directory}: no layer files (*.toml)")
-    return {layer.id: layer for path in files for layer in parse_layers(path)}
+    vocabularies = {**VOCABULARIES, **({"dispute_categories": categories} if categories else {})}
+    return {layer.id: layer for path in files for layer in parse_layers(path, vocabularies)}
 
 
 def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> None:
