@@ -39,6 +39,16 @@ def test_collections_have_their_own_paths(demo_client):
     assert bbox["schema"]["type"] == "string"
 
 
+def test_who_may_call_is_documented(demo_app, demo_client):
+    paths = _document(demo_client)["paths"]
+    assert paths["/api/users"]["get"]["x-roles"] == ["center"]
+    assert paths["/api/me"]["get"]["x-roles"] == []  # any signed-in user
+    assert set(paths["/api/disputes/{code}/escalate"]["post"]["x-roles"]) == {"center"}
+    routes = demo_app.extensions["catalogue"]["routes"]
+    assert paths["/api/collections/routes/items"]["post"]["x-roles"] == sorted(routes.editors)
+    assert paths["/api/auth/token"]["post"]["security"] == [] and "x-roles" not in paths["/api/auth/token"]["post"]
+
+
 def test_every_error_has_the_one_body(demo_client, tokens):
     center = tokens["center"]
     answers = [demo_client.get("/api/collections/cameras/items?limit=0&bbox=1,2", headers=center),  # validation
