@@ -15,6 +15,9 @@ from conftest import serving
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
+# How long a condition may take to come true on a loaded machine (it is waited for, not slept on).
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,9 +50,15 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, timeout=TIMEOUT_MS)
         yield instance
         instance.close()
+
+
+def new_page(browser, **options):
+    page = browser.new_page(**options)
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
 
 
 def open_map(page, base_url: str, login: str) -> None:
@@ -85,7 +94,7 @@ def click_map_centre(page) -> None:
 
 def test_map_page(browser, xss_camera):
     base_url, lon, lat = xss_camera
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = [], [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -143,7 +152,7 @@ def test_map_page(browser, xss_camera):
 
 
 def test_viewer_sees_no_patrol_layers(browser, live_demo):
-    page = browser.new_page()
+    page = new_page(browser)
     open_map(page, live_demo, "viewer")
     control = page.wait_for_selector(".leaflet-control-layers").inner_text()
     assert "摄像机 Cameras" in control and "巡逻线路 Patrol routes" not in control
@@ -164,7 +173,7 @@ def own_grid_point(own_live):
 
 def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     base_url, demo, lon, lat = own_grid_point
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = [], [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
