@@ -41,12 +41,19 @@ STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outl
 SHIFTS = {"day": "白天 day", "night": "夜间 night", "day_and_night": "昼夜 day and night", "all_day": "全天 all day",
           "other": "其他时段 other times"}
 COVERAGE_BANDS = {"high": "达标 at target", "medium": "接近 near target", "low": "偏低 low"}
+# Why a grid is flagged (gisapp/coverage/sql.py), listed comma-separated in the coverage layers.
+COVERAGE_REASONS = {"gap": "有盲区 gap", "share_below_target": "覆盖率低于目标 share below target",
+                    "no_camera": "无摄像机 no camera", "cameras_offline": "摄像机离线 cameras offline",
+                    "no_patrol": "无巡逻 no patrol", "no_night_patrol": "无夜间巡逻 no night patrol",
+                    "open_dispute_in_gap": "盲区内有未结纠纷 open dispute in a gap",
+                    "alarm_beyond_patrol_reach": "报警点超出巡逻范围 alarm beyond patrol reach"}
 # Vocabularies a property's values may come from (``values = "device_statuses"``): shown by their labels.
 VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domain.CAMERA_KINDS,
                 "patrol_modes": domain.PATROL_MODES, "area_levels": domain.AREA_LEVELS,
                 "road_classes": domain.ROAD_CLASSES, "dispute_grades": domain.DISPUTE_GRADES,
                 "dispute_statuses": domain.DISPUTE_STATUSES, "dispute_levels": domain.DISPUTE_LEVELS,
                 "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS,
+                "coverage_reasons": COVERAGE_REASONS,
                 # configurable: load_catalogue takes the configured ones
                 "dispute_categories": domain.DISPUTE_CATEGORIES}
 

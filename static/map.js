@@ -37,10 +37,13 @@ window.gisapp = (function () {
   }
 
   /* What a person reads for a property's value: its label (Chinese first) when the property has a
-     vocabulary, 是/否 for true/false, else the value. */
+     vocabulary (each of a comma-separated list), 是/否 for true/false, else the value. */
   function valueText(property, value) {
-    if (property.values && Object.prototype.hasOwnProperty.call(property.values, value)) {
-      return property.values[value];
+    var labels = property.values;
+    if (labels && typeof value === "string") {
+      return value.split(", ").map(function (v) {
+        return Object.prototype.hasOwnProperty.call(labels, v) ? labels[v] : v;
+      }).join("、");
     }
     if (value === true) { return "是 yes"; }
     if (value === false) { return "否 no"; }

@@ -147,3 +147,10 @@ def test_the_grid_scope_behind_personal_data_and_the_workflow():
     assert reaches(center, 2) and reaches(center, None)
     params = sql_params(load_settings(), worker)
     assert params["viewer_grids"] == [1, 3] and params["viewer_role"] == "grid_worker"
+
+
+def test_every_reason_coverage_gives_has_a_label():
+    from gisapp.catalogue import COVERAGE_REASONS
+    from gisapp.coverage.sql import COVERAGE_SQL
+    given = set(re.findall(r"THEN '([a-z_]+)' END", COVERAGE_SQL.split("array_remove(ARRAY[")[1]))
+    assert given == set(COVERAGE_REASONS)
