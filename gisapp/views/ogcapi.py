@@ -123,7 +123,7 @@ def _chosen_properties(layer: Layer, raw: str | None) -> list[str]:
 
 def _check_property(layer: Layer, name: str, parameter: str) -> None:
     if name in layer.restricted and current_user.role not in layer.restricted[name]:
-        abort(403, description=f"{parameter}: the role {current_user.role!r} may not see {name!r}")
+        refuse(403, parameter, f"the role {current_user.role!r} may not see {name!r}")
     if name not in {p.name for p in layer.properties}:
         known = ", ".join(layer.properties_for(current_user.role))
         refuse(400, parameter, f"unknown property {name!r}; properties: {known}")
@@ -189,7 +189,7 @@ def _team_scope(conn, layer: Layer, feature: dict | None, fid: str | None) -> No
         if team not in (None, own):
             abort(403, description=f"route {fid!r} belongs to team {team!r}; you lead {own!r}")
     if feature is not None and (feature.get("properties") or {}).get("team_code") != own:
-        abort(403, description=f"team_code: a team leader may only plan routes of their own team ({own!r})")
+        refuse(403, "team_code", f"a team leader may only plan routes of their own team ({own!r})")
 
 
 def _in_transaction(action):
