@@ -9,3 +9,7 @@ DISPUTE_HANDLERS = ("center", "grid_worker")
 DISPUTE_SUPERVISORS = ("center",)
 # See every account.
 ACCOUNT_ADMINS = ("center",)
+# Plan patrol routes: propose, evaluate, save (a team leader for their own team only).
+PATROL_PLANNERS = ("center", "team_leader")
+# Read the road network and the patrol plans.
+PATROL_READERS = ("center", "team_leader", "planner", "grid_worker")

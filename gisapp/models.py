@@ -398,12 +398,13 @@ road_edge = Table(
     CheckConstraint("length_m > 0", name="ck_road_edge_length_m"),
     *gist("road_edge", "geom"),
 )
-# When the network was built, from which version of the roads, with what snapping tolerance.
+# When the network was built, from which versions of the roads and bases, with what snapping tolerance.
 road_network = Table(
     "road_network", Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("built_at", DateTime(timezone=True), nullable=False),
     Column("road_version", BigInteger, nullable=False),
+    Column("base_version", BigInteger, nullable=False),
     Column("tolerance_m", Float, nullable=False),
     CheckConstraint("id = 1", name="ck_road_network_one_row"),
 )

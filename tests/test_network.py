@@ -128,3 +128,21 @@ def test_a_closed_road_class_is_avoided(engine, settings):
         foot_end, _ = routing.nearest_vertex(conn, *ends[1], "foot", settings, max_m=50)
         assert routing.cost_matrix(conn, "car", settings, [start, foot_end]) == {}
         assert routing.path_through(conn, "foot", settings, [start, foot_end])["length_m"] == pytest.approx(500, abs=0.5)
+
+
+def test_a_base_gets_a_vertex_where_it_meets_its_road(town_roads, settings):
+    from gisapp.patrol import routing
+    x0, y0 = ORIGIN
+    base = gpd.GeoDataFrame([{"code": "ZD1", "name": "驻地", "kind": "team_station"}],
+                            geometry=[shapely.Point(x0 + 300, y0 + 40)], crs=UTM).to_crs("EPSG:4326")
+    with town_roads.begin() as conn:
+        network.build(conn, settings)
+        import_frame(conn, "bases", base, settings)
+        assert network.status(conn).stale, "a new base makes the network stale"
+        figures = network.build(conn, settings)
+        lon, lat = base.geometry.iloc[0].x, base.geometry.iloc[0].y
+        vertex, off = routing.nearest_vertex(conn, lon, lat, "foot", settings, max_m=50)
+        where = conn.execute(text("SELECT ST_Distance(v.geom::geography, ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography) "
+                                  "FROM road_vertex v WHERE v.id = :v"), {"x": lon, "y": lat, "v": vertex}).scalar()
+    assert figures.edges == 9, "road A is cut once more, under the base"
+    assert off == pytest.approx(40, abs=0.5) and where == pytest.approx(40, abs=0.5)

@@ -10,6 +10,7 @@ from gisapp.demo.city import CityBuilder
 from gisapp.demo.town import TownBuilder
 from gisapp.io.load import import_frame
 from gisapp.models import Base
+from gisapp.patrol import network
 from gisapp.entities import ENTITIES, LOAD_ORDER
 
 # login -> (password, role): for trying the server, never for production. The team leader leads
@@ -58,8 +59,9 @@ def load_demo(engine, settings: dict, *, scale: str = "town", reset: bool = Fals
 
     ``scale`` is "town" (the township of the source material), "city" (a prefecture's published
     counts) or a number of villages. Returns None, changing nothing, when areas are already loaded
-    and ``reset`` is false; with ``reset``, every row of every table is deleted first. The town's
-    coverage is computed at once; a city's is left to ``gisapp coverage --all`` (a long job).
+    and ``reset`` is false; with ``reset``, every row of every table is deleted first. The road
+    network is built with the data; the town's coverage is computed at once, a city's is left to
+    ``gisapp coverage --all`` (a long job).
     """
     if is_loaded(engine) and not reset:
         return None
@@ -71,6 +73,7 @@ def load_demo(engine, settings: dict, *, scale: str = "town", reset: bool = Fals
         for name in LOAD_ORDER:
             if name in layers:
                 counts[name], _ = import_frame(conn, name, layers[name], settings, progress=progress)
+        network.build(conn, settings)
         session = Session(bind=conn)
         _add_accounts(session)
         session.flush()

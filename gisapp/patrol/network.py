@@ -1,11 +1,12 @@
 """The road network noded for routing, built in PostGIS from the road layer.
 
-Each road is cut where another road crosses it and where another road's end comes within the
-snapping tolerance of it; the pieces' ends closer than the tolerance become one vertex
+Each road is cut where another road crosses it, where another road's end comes within the
+snapping tolerance of it, and where a patrol base meets its nearest road (routes start there);
+the pieces' ends closer than the tolerance become one vertex
 (``ST_ClusterDBSCAN``). Edges (``road_edge``) keep their road, class and length in metres
 (measured in the projected CRS of the coverage engine); vertices are ``road_vertex``. The whole
 network is rebuilt in one transaction, set-based, from the GiST index on ``road.geom``; it is
-stale when the roads have changed since (``road_network.road_version`` against ``data_version``).
+stale when the roads or the bases have changed since (``road_network`` against ``data_version``).
 """
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ FROM road r CROSS JOIN LATERAL (
     WHERE o.id <> r.id AND o.geom && ST_Expand(r.geom, :tol_deg)
       AND ST_DWithin(ST_Transform(r.geom, :srid), ST_Transform(e.p, :srid), :tol)
 ) x
+UNION ALL  -- where each patrol base meets its nearest road: routes start there
+SELECT r.id, ST_LineLocatePoint(ST_Transform(r.geom, :srid), ST_Transform(b.geom, :srid))
+FROM patrol_base b CROSS JOIN LATERAL (SELECT id, geom FROM road ORDER BY geom <-> b.geom LIMIT 1) r
 UNION ALL SELECT id, 0 FROM road
 UNION ALL SELECT id, 1 FROM road
 """
@@ -77,13 +81,15 @@ WRITE_SQL = [
        WHERE EXISTS (SELECT 1 FROM network_edge e WHERE e.source = v.id OR e.target = v.id)""",
     """INSERT INTO road_edge (id, road_id, source, target, road_class, length_m, geom)
        SELECT id, road_id, source, target, road_class, length_m, ST_Transform(g, 4326) FROM network_edge""",
-    """INSERT INTO road_network (id, built_at, road_version, tolerance_m)
-       VALUES (1, now(), :road_version, :tol)
+    """INSERT INTO road_network (id, built_at, road_version, base_version, tolerance_m)
+       VALUES (1, now(), :road_version, :base_version, :tol)
        ON CONFLICT (id) DO UPDATE SET built_at = EXCLUDED.built_at, road_version = EXCLUDED.road_version,
-                                      tolerance_m = EXCLUDED.tolerance_m""",
+                                      base_version = EXCLUDED.base_version, tolerance_m = EXCLUDED.tolerance_m""",
 ]
 
+# The versions of what the network is built from: the roads and the patrol bases.
 ROAD_VERSION_SQL = "SELECT coalesce((SELECT version FROM data_version WHERE table_name = 'road'), 0)"
+BASE_VERSION_SQL = "SELECT coalesce((SELECT version FROM data_version WHERE table_name = 'patrol_base'), 0)"
 
 
 def build(conn, settings: dict, progress: bool = False) -> "NetworkStatus":
@@ -93,7 +99,8 @@ def build(conn, settings: dict, progress: bool = False) -> "NetworkStatus":
     """
     tol = float(settings["patrol"]["snap_tolerance_m"])
     params = {"srid": projected_srid(conn, settings), "tol": tol, "tol_deg": tol * DEGREES_PER_METRE * 2,
-              "min_piece": MIN_PIECE_M, "road_version": conn.execute(text(ROAD_VERSION_SQL)).scalar()}
+              "min_piece": MIN_PIECE_M, "road_version": conn.execute(text(ROAD_VERSION_SQL)).scalar(),
+              "base_version": conn.execute(text(BASE_VERSION_SQL)).scalar()}
     conn.execute(text("DROP TABLE IF EXISTS network_cut, network_piece, network_end, network_vertex, network_edge"))
     steps = (CUTS_SQL, PIECES_SQL, ENDS_SQL, VERTICES_SQL, *WRITE_SQL)
     for statement in tqdm(steps, desc="network", unit="step", disable=not progress):
@@ -140,7 +147,8 @@ def status(conn) -> NetworkStatus:
                    (SELECT count(*) FROM (SELECT v FROM (SELECT source AS v FROM road_edge
                                                         UNION ALL SELECT target FROM road_edge) e
                                           GROUP BY v HAVING count(*) = 1) d) AS dangling,
-                   n.road_version, n.tolerance_m, ({ROAD_VERSION_SQL}) AS current_version
+                   n.road_version, n.base_version, n.tolerance_m, ({ROAD_VERSION_SQL}) AS roads_now,
+                   ({BASE_VERSION_SQL}) AS bases_now
             FROM (SELECT 1) one LEFT JOIN road_network n ON n.id = 1""")).one()
     routing = has_pgrouting(conn)
     components = largest = None
@@ -152,7 +160,8 @@ def status(conn) -> NetworkStatus:
                             GROUP BY c.component)
                SELECT count(*), max(m) / sum(m) FROM per""")).one()
     built = row.road_version is not None
-    return NetworkStatus(built=built, stale=not built or row.road_version != row.current_version,
+    stale = not built or (row.road_version, row.base_version) != (row.roads_now, row.bases_now)
+    return NetworkStatus(built=built, stale=stale,
                          edges=row.edges, vertices=row.vertices, length_km=float(row.length_km),
                          components=components, largest_share=None if largest is None else float(largest),
                          dangling_ends=row.dangling, tolerance_m=row.tolerance_m, routing=routing)

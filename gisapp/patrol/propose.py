@@ -148,12 +148,12 @@ def propose(conn, settings: dict, request: Request) -> dict:
     or end is off the network, or the budget reaches nothing worth collecting.
     """
     if not network.has_pgrouting(conn):
-        raise RoutingError("route planning is off: pgRouting is not installed in this database")
+        raise RoutingError("route planning is off: pgRouting is not installed in this database", "network")
     network.ensure_current(conn, settings)
     patrol = settings["patrol"]
     start, _ = routing.nearest_vertex(conn, *request.start, request.mode, settings, patrol["max_start_m"])
     end = start if request.end is None else routing.nearest_vertex(
-        conn, *request.end, request.mode, settings, patrol["max_start_m"])[0]
+        conn, *request.end, request.mode, settings, patrol["max_start_m"], "end")[0]
     metres_per_minute = patrol["speed_kmh"][request.mode] * 1000 / 60
     sight = request.sight_width_m or settings["sight_width_m"][request.mode]
     radius_m = request.budget_min * metres_per_minute / (2 if end == start else 1)
@@ -183,7 +183,7 @@ def propose(conn, settings: dict, request: Request) -> dict:
                    request.budget_min, request.routes, patrol["solver_seconds"])
     if not any(chosen):
         raise RoutingError(f"nothing worth collecting can be reached and left within {request.budget_min:g} minutes "
-                           f"by {request.mode} from the start ({len(groups)} place(s) considered)")
+                           f"by {request.mode} from the start ({len(groups)} place(s) considered)", "budget_min")
     features = [_route_feature(conn, settings, request, (start, end), index[start],
                                [(stops[i], indexed[i]) for i in order],
                                [groups[owners[i]] for i in order], travel) for order in chosen if order]

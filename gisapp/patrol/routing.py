@@ -11,7 +11,11 @@ from gisapp import domain
 
 
 class RoutingError(ValueError):
-    """A route cannot be found or planned as asked; the message says why."""
+    """A route cannot be found or planned as asked; ``field`` names what is at fault, the message why."""
+
+    def __init__(self, message: str, field: str = "route"):
+        super().__init__(message)
+        self.field = field
 
 
 def class_factors(mode: str, settings: dict) -> dict[str, float]:
@@ -37,19 +41,24 @@ def edges_sql(mode: str, settings: dict) -> str:
             + (f" WHERE road_class NOT IN ({closed})" if closed else ""))
 
 
-def nearest_vertex(conn, lon: float, lat: float, mode: str, settings: dict, max_m: float) -> tuple[int, float]:
-    """The vertex nearest (lon, lat) that ``mode`` may use, and its distance in metres.
+def nearest_vertex(conn, lon: float, lat: float, mode: str, settings: dict, max_m: float,
+                   field: str = "start") -> tuple[int, float]:
+    """The network vertex a route from or to (lon, lat) uses, and the point's distance from the road in metres.
 
-    RoutingError when no such vertex is within ``max_m`` metres: the place is off the network.
+    That is the nearer end of the nearest edge ``mode`` may use (patrol bases have vertices of their
+    own: the network is cut where they meet their road). RoutingError (naming ``field``) when no
+    such edge is within ``max_m`` metres: the place is off the network.
     """
+    closed = closed_classes(mode, settings)
     row = conn.execute(text(
-        f"""SELECT v.id, ST_Distance(v.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS m
-            FROM road_vertex v
-            WHERE EXISTS (SELECT 1 FROM ({edges_sql(mode, settings)}) e WHERE e.source = v.id OR e.target = v.id)
-            ORDER BY v.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1"""), {"lon": lon, "lat": lat}).first()
+        """SELECT CASE WHEN ST_LineLocatePoint(e.geom, p.g) <= 0.5 THEN e.source ELSE e.target END AS id,
+                  ST_Distance(e.geom::geography, p.g::geography) AS m
+           FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) p CROSS JOIN LATERAL (
+               SELECT source, target, geom FROM road_edge WHERE road_class <> ALL(CAST(:closed AS text[]))
+               ORDER BY geom <-> p.g LIMIT 1) e"""), {"lon": lon, "lat": lat, "closed": closed}).first()
     if row is None or row.m > max_m:
         raise RoutingError(f"the point ({lon:.6f}, {lat:.6f}) is more than {max_m:g} m from the road network "
-                           f"usable by {mode}")
+                           f"usable by {mode}", field)
     return row.id, row.m
 
 

@@ -4,8 +4,8 @@ patrol_base holds the places patrols start from and return to: police stations (
 rooms (警务室) and the teams' own stations (驻地), each optionally a team's. road_vertex and
 road_edge are the road network noded for routing (built by gisapp.patrol.network from the road
 layer): an edge is a piece of one road between two vertices, with its length in metres;
-road_network records when it was built, from which version of the roads and with what snapping
-tolerance, so a stale network is known. Edges go with their road (ON DELETE CASCADE).
+road_network records when it was built, from which versions of the roads and bases and with what
+snapping tolerance, so a stale network is known. The network is cut where a base meets its road. Edges go with their road (ON DELETE CASCADE).
 
 Revision ID: 0006
 Revises: 0005
@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("road_version", sa.BigInteger, nullable=False),
+        sa.Column("base_version", sa.BigInteger, nullable=False),
         sa.Column("tolerance_m", sa.Float, nullable=False),
         sa.CheckConstraint("id = 1", name="ck_road_network_one_row"),
     )

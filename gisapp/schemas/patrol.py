@@ -1,0 +1,88 @@
+"""/api/patrol: the road network, and proposals of routes for a team."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from gisapp import domain
+from gisapp.coverage import PERIODS
+from gisapp.schemas.common import Text, one_of, whole
+
+
+class Place(ma.Schema):
+    """A place: a point (lon, lat in EPSG:4326) or the code of a patrol base."""
+
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "longitude"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "latitude"})
+    base = Text(metadata={"description": "a patrol base's code (instead of lon/lat)"})
+
+    @ma.validates_schema
+    def _one_place(self, data, **kwargs):
+        if ("base" in data) == ("lon" in data or "lat" in data) or (("lon" in data) != ("lat" in data)):
+            raise ma.ValidationError("give lon and lat, or a base code", "base")
+
+
+class DisputeWeights(ma.Schema):
+    """Worth of an open dispute by grade."""
+
+    ordinary = fields.Float(validate=validate.Range(0, 1000))
+    complex = fields.Float(validate=validate.Range(0, 1000))
+    difficult = fields.Float(validate=validate.Range(0, 1000))
+
+
+class Weights(ma.Schema):
+    """What is worth collecting (each may be 0; missing: the configured weight)."""
+
+    disputes = fields.Nested(DisputeWeights)
+    gaps = fields.Float(validate=validate.Range(0, 1000), metadata={"description": "per km of gap road in sight"})
+    hotspots = fields.Float(validate=validate.Range(0, 1000), metadata={"description": "per Gi* hot spot stopped at"})
+    alarms = fields.Float(validate=validate.Range(0, 1000), metadata={"description": "per alarm brought in reach"})
+
+
+class ProposeBody(ma.Schema):
+    """What to plan: for which team, how, from and to where, in how long, in which shift."""
+
+    team = Text(required=True, metadata={"description": "the patrol team's code (a team leader: their own)"})
+    mode = one_of(domain.PATROL_MODES, "how the team moves", required=True)
+    start = fields.Nested(Place, metadata={"description": "where the routes start (default: the team's base)"})
+    end = fields.Nested(Place, metadata={"description": "where they end (default: back at the start)"})
+    budget_min = fields.Float(required=True, validate=validate.Range(1, 24 * 60),
+                              metadata={"description": "the time each route may take, in minutes"})
+    period = one_of(PERIODS, "the shift: which coverage gaps count", load_default="day")
+    routes = whole("how many routes at once (members or vehicles)", 1, 10, load_default=1)
+    dwell_min = fields.Float(validate=validate.Range(0, 120),
+                             metadata={"description": "minutes stopped at a hot spot (default: configured)"})
+    sight_width_m = fields.Float(validate=validate.Range(1, 500),
+                                 metadata={"description": "metres seen each side (default: the mode's)"})
+    weights = fields.Nested(Weights)
+
+
+class Stop(ma.Schema):
+    """A stop of a proposed route."""
+
+    arrive_min = fields.Float(required=True)
+    dwell_min = fields.Float(required=True)
+    value = fields.Float(required=True)
+    collects = fields.List(fields.Dict(), required=True, metadata={"description": "[{kind, ref}]"})
+
+
+class Proposal(ma.Schema):
+    """Proposed routes: a FeatureCollection of LineStrings with length_m, duration_min, value and stops."""
+
+    type = fields.String(required=True)
+    features = fields.List(fields.Dict(), required=True)
+
+
+class NetworkStatus(ma.Schema):
+    """The road network's figures."""
+
+    built = fields.Boolean(required=True)
+    stale = fields.Boolean(required=True)
+    edges = fields.Integer(required=True)
+    vertices = fields.Integer(required=True)
+    length_km = fields.Float(required=True)
+    components = fields.Integer(allow_none=True)
+    largest_share = fields.Float(allow_none=True)
+    dangling_ends = fields.Integer(required=True)
+    tolerance_m = fields.Float(allow_none=True)
+    routing = fields.Boolean(required=True, metadata={"description": "pgRouting is installed: planning is on"})

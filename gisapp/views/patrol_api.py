@@ -1,0 +1,83 @@
+"""/api/patrol: the road network's state and proposed routes for a patrol team (人网)."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask_login import current_user
+from sqlalchemy import text
+
+from gisapp.access import PATROL_PLANNERS, PATROL_READERS
+from gisapp.api import ApiBlueprint, refuse
+from gisapp.auth import csrf, protect_browser_session, roles_allowed
+from gisapp.patrol import network
+from gisapp.patrol.propose import Request, propose
+from gisapp.patrol.routing import RoutingError
+from gisapp.request_db import db_session
+from gisapp.schemas.common import GEOJSON
+from gisapp.schemas.patrol import NetworkStatus, Proposal, ProposeBody
+
+bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
+                  description="Patrol planning (人网): the road network and proposed routes")
+csrf.exempt(bp)  # a bearer token needs none; a browser session's is checked by protect_browser_session
+
+BASE_SQL = """SELECT ST_X(b.geom), ST_Y(b.geom) FROM patrol_base b LEFT JOIN patrol_team t ON t.id = b.team_id
+              WHERE {where} ORDER BY (b.kind = 'team_station') DESC, b.code LIMIT 1"""
+
+
+def _team_id(code: str) -> int:
+    """The id of the team ``code``, which the user may plan for (a team leader: their own)."""
+    team_id = db_session().execute(text("SELECT id FROM patrol_team WHERE code = :c"), {"c": code}).scalar()
+    if team_id is None:
+        refuse(404, "team", f"no patrol team {code!r}")
+    if current_user.role == "team_leader" and team_id != current_user.team_id:
+        refuse(403, "team", "a team leader plans for their own team only")
+    return team_id
+
+
+def _place(given: dict | None, field: str) -> tuple[float, float] | None:
+    """(lon, lat) of a place given as a point or a base code; None when not given."""
+    if given is None:
+        return None
+    if "base" not in given:
+        return given["lon"], given["lat"]
+    found = db_session().execute(text(BASE_SQL.format(where="b.code = :code")), {"code": given["base"]}).first()
+    if found is None:
+        refuse(404, field, f"no patrol base {given['base']!r}")
+    return tuple(found)
+
+
+@bp.route("/network")
+@roles_allowed(*PATROL_READERS)
+@bp.response(200, NetworkStatus)
+def network_status():
+    """Edges, vertices, connected components, dangling ends; whether it is stale and routing is on."""
+    return jsonify(network.status(db_session().connection()).as_dict())
+
+
+@bp.route("/propose", methods=["POST"])
+@roles_allowed(*PATROL_PLANNERS)
+@bp.arguments(ProposeBody)
+@bp.response(200, Proposal, content_type=GEOJSON)
+def propose_view(body: dict):
+    """Routes for a team within a time budget that collect the most: open disputes by grade, gap road,
+    hot spots, alarms. Starts at the team's base unless told; nothing is saved."""
+    protect_browser_session()
+    team_id = _team_id(body["team"])
+    start = _place(body.get("start"), "start")
+    if start is None:
+        start = db_session().execute(text(BASE_SQL.format(where="b.team_id = :team")), {"team": team_id}).first()
+        if start is None:
+            refuse(422, "start", f"team {body['team']!r} has no base: give a start")
+    request = Request(mode=body["mode"], start=tuple(start), end=_place(body.get("end"), "end"),
+                      budget_min=body["budget_min"], period=body["period"], routes=body["routes"],
+                      dwell_min=body.get("dwell_min"), weights=body.get("weights", {}),
+                      sight_width_m=body.get("sight_width_m"))
+    session = db_session()
+    try:
+        found = propose(session.connection(), current_app.config["GISAPP"], request)
+    except RoutingError as exc:
+        session.rollback()
+        refuse(422, exc.field, str(exc))
+    session.commit()  # a network rebuilt on the way is kept
+    response = jsonify(found)
+    response.mimetype = GEOJSON
+    return response
