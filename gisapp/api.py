@@ -41,15 +41,29 @@ def refuse(status: int, field: str, problem: str, **details) -> NoReturn:
     raise Refusal(status, [(field, problem)], **details)
 
 
+def _nul_at(value, path: str) -> str | None:
+    """Where in a JSON value (or a text) a NUL character is, as a dotted path; None when nowhere."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in pairs:
+        inner = f"{path}.{key}" if path else str(key)
+        found = inner if "\x00" in str(key) else _nul_at(item, inner)
+        if found:
+            return found
+    return None
+
+
 def _refuse_nul() -> None:
-    """PostgreSQL text cannot hold NUL: an API path or query parameter with one is refused (400)."""
+    """PostgreSQL text cannot hold NUL: an API path, query parameter or JSON body with one is a 400."""
     if not is_api_request():
         return
-    if "\x00" in request.path:
-        refuse(400, "path", "must not contain the NUL character")
-    for name, value in request.args.items(multi=True):
-        if "\x00" in name + value:
-            refuse(400, name.replace("\x00", "\\x00"), "must not contain the NUL character")
+    body = request.get_json(silent=True) if request.is_json else None
+    found = (_nul_at(request.path, "path")
+             or next((name for name, value in request.args.items(multi=True) if "\x00" in name + value), None)
+             or _nul_at(body, "" if isinstance(body, dict) else "body"))
+    if found:
+        refuse(400, found.replace("\x00", "\\x00"), "must not contain the NUL character")
 
 
 class _Parser(FlaskParser):

@@ -6,22 +6,13 @@ from marshmallow import fields, validate
 
 from gisapp.features import DEFAULT_LIMIT, MAX_LIMIT, QueryError, parse_bbox
 
-# PostgreSQL text cannot hold NUL; the largest OFFSET it takes is a bigint, we stop well before.
+# The largest OFFSET PostgreSQL takes is a bigint; we stop well before.
 MAX_OFFSET = 2 ** 31 - 1
 GEOJSON = "application/geo+json"
 WORLD = (-180.0, -90.0, 180.0, 90.0)  # the bbox of everything, where a bbox is optional
-
-
-class Text(fields.String):
-    """A string PostgreSQL can store (no NUL character)."""
-
-    default_error_messages = {"nul": "must not contain the NUL character"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise self.make_error("nul")
-        return text
+# Text, in a query or a body; one with a NUL character (PostgreSQL cannot store it) is refused
+# before any schema sees it (gisapp.api).
+Text = fields.String
 
 
 class BBox(fields.String):
