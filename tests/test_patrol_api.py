@@ -1,5 +1,9 @@
-"""/api/patrol on the demo town: the network, proposals for a team, who may plan."""
+"""/api/patrol on the demo town: the network, proposals and evaluations for a team, who may plan."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import text
 
 PROPOSE = {"team": "T01", "mode": "motorcycle", "budget_min": 45,
            "weights": {"gaps": 0, "hotspots": 0, "alarms": 0}}
@@ -57,3 +61,68 @@ def test_only_planners_of_patrols_propose(demo_client, tokens, role, status):
 
 def test_viewers_do_not_see_the_network(demo_client, tokens):
     assert demo_client.get("/api/patrol/network", headers=tokens["viewer"]).status_code == 403
+
+
+def _first_route(client, headers) -> dict:
+    return client.get("/api/collections/routes/items/R02", headers=headers).json
+
+
+def test_evaluate_a_drawn_line_saves_nothing(demo_client, tokens):
+    route = _first_route(demo_client, tokens["team_leader"])
+    body = {"geometry": route["geometry"], "team": "T01", "mode": "foot", "time_windows": "20:00-23:30"}
+    answer = demo_client.post("/api/patrol/evaluate", json=body, headers=tokens["team_leader"])
+    assert answer.status_code == 200, answer.json
+    found = answer.json
+    assert found["length_m"] > 100 and found["mode"] == "foot"
+    assert found["duration_min"] == pytest.approx(found["length_m"] / 75, abs=0.1)
+    night = [g for g in found["grids"] if g["period"] == "night"]
+    assert night and all(g["covered_share_after"] >= g["covered_share_before"] - 1e-9 for g in night)
+    assert any(g["covered_share_after"] > g["covered_share_before"] for g in night), "a night walk adds night cover"
+    day = [g for g in found["grids"] if g["period"] == "day"]
+    assert all(g["covered_share_after"] == pytest.approx(g["covered_share_before"]) for g in day)
+    # the shared demo guard (conftest) fails this test if anything was kept
+
+
+def test_evaluate_an_existing_route_against_itself_switched_off(demo_client, tokens):
+    answer = demo_client.post("/api/patrol/evaluate", json={"route": "R01"}, headers=tokens["center"])
+    assert answer.status_code == 200, answer.json
+    assert any(g["covered_share_after"] > g["covered_share_before"] for g in answer.json["grids"])
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"team": "T01", "mode": "foot"}, 400, "geometry"),
+    ({"geometry": {"type": "LineString", "coordinates": [[114.5, 34.6]]}, "team": "T01", "mode": "foot"}, 400,
+     "geometry"),
+    ({"geometry": {"type": "LineString", "coordinates": [[114.5, 34.6], [114.51, 34.6]]}, "mode": "foot"}, 400, "team"),
+    ({"route": "NOPE"}, 404, "route"),
+    ({"geometry": {"type": "LineString", "coordinates": [[14.5, 34.6], [14.51, 34.6]]}, "team": "T01",
+      "mode": "foot"}, 400, "geometry"),
+])
+def test_evaluate_refuses_naming_the_field(demo_client, tokens, body, status, field):
+    answer = demo_client.post("/api/patrol/evaluate", json=body, headers=tokens["center"])
+    assert answer.status_code == status, answer.json
+    assert answer.json["field"] == field or field in answer.json["message"], answer.json
+
+
+def test_a_leader_evaluates_only_their_own_team(own_demo):
+    with own_demo.connect() as conn:
+        conn.execute(text("INSERT INTO patrol_team (code, name) VALUES ('T02', '邻镇巡防队')"))
+    answer = own_demo.client.post("/api/patrol/evaluate", headers=own_demo.headers("team_leader"), json={
+        "geometry": {"type": "LineString", "coordinates": [[114.5, 34.6], [114.51, 34.6]]}, "team": "T02",
+        "mode": "foot"})
+    assert answer.status_code == 403 and answer.json["field"] == "team"
+
+
+def test_hot_spots_are_stops_with_a_dwell(demo_client, tokens):
+    only_hotspots = {"disputes": {"ordinary": 0, "complex": 0, "difficult": 0}, "gaps": 0, "alarms": 0, "hotspots": 5}
+    answer = demo_client.post("/api/patrol/propose", headers=tokens["center"], json={
+        **PROPOSE, "budget_min": 90, "dwell_min": 15, "weights": only_hotspots})
+    assert answer.status_code == 200, answer.json
+    stops = [s for f in answer.json["features"] for s in f["properties"]["stops"]]
+    assert stops and all(s["dwell_min"] == 15 for s in stops)
+    assert {c["kind"] for s in stops for c in s["collects"]} == {"hotspot"}
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # hot spots of the last 90 days (configured)
+    window = f"from={today - dt.timedelta(days=90)}&to={today + dt.timedelta(days=1)}"
+    hot = demo_client.get(f"/api/disputes/hotspots?significant=true&{window}", headers=tokens["center"]).json["features"]
+    hot_codes = {f["id"] for f in hot if f["properties"]["class"].startswith("hot")}
+    assert {c["ref"] for s in stops for c in s["collects"]} <= hot_codes

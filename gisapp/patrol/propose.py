@@ -13,11 +13,12 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
 
-from gisapp.clock import now
+from gisapp import clock
 from gisapp.disputes.figures import hotspots
 from gisapp.patrol import network, routing
 from gisapp.patrol.orienteering import Stop, solve
@@ -88,6 +89,14 @@ WHERE g.id = ANY(:ids) AND g.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :la
 EDGE_MINUTES_SQL = "SELECT id, cost FROM ({edges}) e WHERE id = ANY(:ids)"
 
 
+def hot_grid_ids(conn, settings: dict) -> list[int]:
+    """The grids that are Gi* hot spots of the disputes received in the configured last days."""
+    today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
+    found = hotspots(conn, today - dt.timedelta(days=settings["patrol"]["hotspot_days"]),
+                     today + dt.timedelta(days=1), settings)
+    return [grid for grid, h in found.items() if h["class"].startswith("hot")]
+
+
 def _weights(settings: dict, request: Request) -> dict:
     configured = settings["patrol"]["weights"]
     given = request.weights or {}
@@ -113,10 +122,7 @@ def _candidates(conn, settings: dict, request: Request, params: dict) -> list[Ca
         found += [Candidate("alarm", code, weights["alarms"], vertex=vertex)
                   for code, vertex in conn.execute(text(ALARMS_SQL), params)]
     if weights["hotspots"] > 0:
-        today = now(settings).date()
-        hot = [grid for grid, h in hotspots(conn, today - dt.timedelta(days=settings["patrol"]["hotspot_days"]),
-                                            today + dt.timedelta(days=1), settings).items()
-               if h["class"].startswith("hot")]
+        hot = hot_grid_ids(conn, settings)
         dwell = settings["patrol"]["dwell_min"] if request.dwell_min is None else request.dwell_min
         found += [Candidate("hotspot", code, weights["hotspots"], vertex=vertex, dwell=float(dwell))
                   for code, vertex in conn.execute(text(HOTSPOT_GRIDS_SQL), dict(params, ids=hot))]

@@ -57,6 +57,53 @@ class ProposeBody(ma.Schema):
     weights = fields.Nested(Weights)
 
 
+class LineString(ma.Schema):
+    """A GeoJSON LineString in lon/lat (EPSG:4326)."""
+
+    type = Text(required=True, validate=validate.Equal("LineString", error="must be LineString"))
+    coordinates = fields.List(fields.List(fields.Float(), validate=validate.Length(2, 3)), required=True,
+                              validate=validate.Length(min=2, error="needs at least two points"))
+
+
+class EvaluateBody(ma.Schema):
+    """A route to evaluate: a line drawn (with its team, mode, sight width and time windows), or an
+    existing route's code (with changes, or none: the route against itself switched off)."""
+
+    route = Text(metadata={"description": "an existing route's code"})
+    geometry = fields.Nested(LineString, metadata={"description": "the line (new, or replacing the route's)"})
+    team = Text(metadata={"description": "the team's code (required for a new route)"})
+    mode = one_of(domain.PATROL_MODES, "how it is walked or ridden (required for a new route)")
+    sight_width_m = fields.Float(validate=validate.Range(0.1, 500), allow_none=True)
+    time_windows = Text(allow_none=True, metadata={"description": "HH:MM-HH:MM, comma-separated; empty: all day"})
+    weekdays = Text(metadata={"description": "1 (Monday) to 7, comma-separated"})
+    name = Text(metadata={"description": "a name (default: 试走 trial)"})
+    dwell_min = fields.Float(validate=validate.Range(0, 600), load_default=0.0,
+                             metadata={"description": "minutes stopped on the way, added to the duration"})
+
+    @ma.validates_schema
+    def _route_or_line(self, data, **kwargs):
+        if "route" not in data and "geometry" not in data:
+            raise ma.ValidationError("give a route's code or a geometry", "geometry")
+        if "route" not in data:
+            missing = [k for k in ("team", "mode") if k not in data]
+            if missing:
+                raise ma.ValidationError(f"a new route needs {' and '.join(missing)}", missing[0])
+
+
+class Evaluation(ma.Schema):
+    """What the route changes: length, duration, per grid and period the covered share before and
+    after, the gap closed, the flags cleared and remaining; what it passes."""
+
+    length_m = fields.Float(required=True)
+    duration_min = fields.Float(required=True)
+    mode = fields.String(required=True)
+    grids = fields.List(fields.Dict(), required=True)
+    disputes = fields.List(fields.Dict(), required=True)
+    alarms = fields.List(fields.String(), required=True)
+    hotspots = fields.List(fields.String(), required=True)
+    periods = fields.List(fields.String(), required=True)
+
+
 class Stop(ma.Schema):
     """A stop of a proposed route."""
 

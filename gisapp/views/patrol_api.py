@@ -6,14 +6,16 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from gisapp.access import PATROL_PLANNERS, PATROL_READERS
-from gisapp.api import ApiBlueprint, refuse
+from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
+from gisapp.editing import EditError
 from gisapp.patrol import network
-from gisapp.patrol.propose import Request, propose
+from gisapp.patrol.evaluate import evaluate
+from gisapp.patrol.propose import Request, hot_grid_ids, propose
 from gisapp.patrol.routing import RoutingError
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
-from gisapp.schemas.patrol import NetworkStatus, Proposal, ProposeBody
+from gisapp.schemas.patrol import EvaluateBody, Evaluation, NetworkStatus, Proposal, ProposeBody
 
 bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
                   description="Patrol planning (人网): the road network and proposed routes")
@@ -81,3 +83,43 @@ def propose_view(body: dict):
     response = jsonify(found)
     response.mimetype = GEOJSON
     return response
+
+
+def _route_team(code: str) -> str | None:
+    return db_session().execute(text("SELECT t.code FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id "
+                                     "WHERE r.code = :c"), {"c": code}).scalar()
+
+
+@bp.route("/evaluate", methods=["POST"])
+@roles_allowed(*PATROL_PLANNERS)
+@bp.arguments(EvaluateBody)
+@bp.response(200, Evaluation)
+def evaluate_view(body: dict):
+    """What a route would change, computed by the coverage engine on the route as if saved; nothing is
+    saved. Per grid it reaches and per period: covered share before and after, gap closed, flags cleared
+    and remaining; the open disputes it passes within sight, the alarms it brings within reach, the hot spots."""
+    protect_browser_session()
+    existing = body.get("route")
+    team = body.get("team") or (existing and _route_team(existing))
+    if existing and team is None:
+        refuse(404, "route", f"no patrol route {existing!r}")
+    _team_id(team)
+    properties = {k: body[k] for k in ("mode", "sight_width_m", "time_windows", "weekdays", "name") if k in body}
+    if "geometry" in body:
+        properties = {"name": "试走 trial", "team_code": team, **properties}
+        if existing:
+            stored = db_session().execute(text(
+                "SELECT r.name, r.mode, r.sight_width_m, r.active FROM patrol_route r WHERE r.code = :c"),
+                {"c": existing}).one()
+            properties = {"name": stored.name, "mode": stored.mode, "sight_width_m": stored.sight_width_m,
+                          "team_code": team, **{k: v for k, v in properties.items() if k != "name" or "name" in body}}
+    feature = {"type": "Feature", "geometry": body.get("geometry"), "properties": properties}
+    session, settings = db_session(), current_app.config["GISAPP"]
+    try:
+        found = evaluate(session.connection(), settings, feature, existing=existing,
+                         hot_grids=hot_grid_ids(session.connection(), settings), dwell_min=body["dwell_min"])
+    except EditError as exc:
+        session.rollback()
+        raise Refusal(exc.status, [(p.field, p.problem) for p in exc.problems]) from None
+    session.rollback()  # nothing of the what-if is kept
+    return jsonify(found)
