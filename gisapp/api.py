@@ -3,7 +3,9 @@ requests (query parameters and bodies) and make the OpenAPI document, so the two
 
 A view declares its parameters once with ``@bp.arguments(Schema, location="query"|"json")``
 and its answer with ``@bp.response(status, Schema)`` (documentation only when the view returns
-a ready Response). Refused input is a 400 naming the fields (``views.errors``).
+a ready Response). Refused input is a 400 naming the fields; a view refuses with ``refuse``; both
+are answered with the one error body by ``views.errors``. Text holding NUL (PostgreSQL cannot store
+it) is refused before any view.
 """
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def test_who_may_edit(client, headers):
 def test_browser_session_needs_csrf_token(client, headers):
     login(client, "chief", "password-1")
     refused = client.post("/api/collections/cameras/items", json=camera())
-    assert refused.status_code == 400 and "CSRF" in refused.json["message"]
+    assert refused.status_code == 400 and "CSRF" in refused.json["message"] and refused.json["field"] == "X-CSRFToken"
     token = csrf_token(client, "/")
     accepted = client.post("/api/collections/cameras/items", json=camera(), headers={"X-CSRFToken": token})
     assert accepted.status_code == 201

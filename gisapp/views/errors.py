@@ -52,6 +52,9 @@ def _handle_http(exc: HTTPException):
 
 
 def _handle_csrf(exc: CSRFError):
+    if is_api_request():
+        return _respond(Refusal(exc.code, [("X-CSRFToken", f"{exc.description} (send the page's CSRF token in this "
+                                                           "header, or use a bearer token)")]))
     exc.description = f"form: {exc.description} (reload the page and try again)"
     return _respond(exc)
 
