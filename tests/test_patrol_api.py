@@ -126,3 +126,31 @@ def test_hot_spots_are_stops_with_a_dwell(demo_client, tokens):
     hot = demo_client.get(f"/api/disputes/hotspots?significant=true&{window}", headers=tokens["center"]).json["features"]
     hot_codes = {f["id"] for f in hot if f["properties"]["class"].startswith("hot")}
     assert {c["ref"] for s in stops for c in s["collects"]} <= hot_codes
+
+
+def test_a_route_as_gpx_reads_back_with_gpxpy(demo_client, tokens):
+    import gpxpy
+    answer = demo_client.get("/api/patrol/routes/R02.gpx", headers=tokens["team_leader"])
+    assert answer.status_code == 200 and answer.mimetype == "application/gpx+xml"
+    gpx = gpxpy.parse(answer.get_data(as_text=True))
+    route = _first_route(demo_client, tokens["team_leader"])
+    points = gpx.tracks[0].segments[0].points
+    got = [c for p in points for c in (p.longitude, p.latitude)]
+    assert got == pytest.approx([c for xy in route["geometry"]["coordinates"] for c in xy], abs=1e-7)
+    kinds = {w.type for w in gpx.waypoints}
+    assert "base" in kinds and kinds <= {"base", "dispute", "alarm"}
+    text_ = answer.get_data(as_text=True)
+    assert "parties" not in text_ and "当事人" not in text_
+
+
+def test_a_route_as_kml(demo_client, tokens):
+    import pyogrio
+    answer = demo_client.get("/api/patrol/routes/R02.kml", headers=tokens["planner"])
+    assert answer.status_code == 200 and answer.mimetype == "application/vnd.google-earth.kml+xml"
+    frame = pyogrio.read_dataframe(answer.get_data())
+    assert frame.geometry.geom_type.iloc[0] == "LineString" and (frame.geometry.geom_type == "Point").sum() >= 1
+
+
+def test_export_of_an_unknown_route_or_by_a_viewer(demo_client, tokens):
+    assert demo_client.get("/api/patrol/routes/NOPE.gpx", headers=tokens["center"]).status_code == 404
+    assert demo_client.get("/api/patrol/routes/R02.kml", headers=tokens["viewer"]).status_code == 403

@@ -1,7 +1,7 @@
 """/api/patrol: the road network's state and proposed routes for a patrol team (人网)."""
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -9,7 +9,7 @@ from gisapp.access import PATROL_PLANNERS, PATROL_READERS
 from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.editing import EditError
-from gisapp.patrol import network
+from gisapp.patrol import export, network
 from gisapp.patrol.evaluate import evaluate
 from gisapp.patrol.propose import Request, hot_grid_ids, propose
 from gisapp.patrol.routing import RoutingError
@@ -123,3 +123,34 @@ def evaluate_view(body: dict):
         raise Refusal(exc.status, [(p.field, p.problem) for p in exc.problems]) from None
     session.rollback()  # nothing of the what-if is kept
     return jsonify(found)
+
+
+def _export(code: str, fmt: str) -> Response:
+    found = export.route_with_waypoints(db_session(), current_app.config["GISAPP"], code)
+    if found is None:
+        refuse(404, "code", f"no patrol route {code!r}")
+    body = export.to_gpx(*found) if fmt == "gpx" else export.to_kml(*found)
+    return Response(body, mimetype=EXPORTS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{code}.{fmt}"'})
+
+
+EXPORTS = {"gpx": "application/gpx+xml", "kml": "application/vnd.google-earth.kml+xml"}
+FILE = {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                          for media_type in EXPORTS.values()}}}
+
+
+@bp.route("/routes/<code>.gpx")
+@roles_allowed(*PATROL_READERS)
+@bp.doc(responses=FILE)
+def route_gpx(code: str):
+    """A saved route as GPX for patrol members' phones: the track, the base, and as waypoints the open
+    disputes it passes within sight and the alarms it brings within reach (no personal data)."""
+    return _export(code, "gpx")
+
+
+@bp.route("/routes/<code>.kml")
+@roles_allowed(*PATROL_READERS)
+@bp.doc(responses=FILE)
+def route_kml(code: str):
+    """The same as KML (Google Earth, 奥维 and most map apps)."""
+    return _export(code, "kml")

@@ -1,0 +1,93 @@
+"""A saved patrol route for the patrol members' phones: GPX (gpxpy) and KML (GDAL through pyogrio).
+
+The track is the route's line; the waypoints are the team's base, the open disputes it passes
+within sight (code, grade and category: never the parties) and the online alarms it brings
+within reach. Coordinates are lon/lat (WGS84, as GPS devices read them).
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import gpxpy.gpx
+import shapely
+from sqlalchemy import text
+
+from gisapp import domain
+
+ROUTE_SQL = """
+SELECT r.code, r.name, r.mode, t.code AS team, ST_AsGeoJSON(r.geom) AS geojson,
+       coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width
+FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id WHERE r.code = :code
+"""
+WAYPOINTS_SQL = """
+SELECT 'base' AS kind, b.code, b.name, b.kind AS detail, ST_X(b.geom) AS lon, ST_Y(b.geom) AS lat, 0 AS sort
+FROM patrol_base b JOIN patrol_route r ON r.team_id = b.team_id WHERE r.code = :code
+UNION ALL
+SELECT 'dispute', d.code, d.code, d.grade || ' ' || d.category, ST_X(d.geom), ST_Y(d.geom),
+       ST_LineLocatePoint(r.geom, d.geom)
+FROM dispute d JOIN patrol_route r ON r.code = :code
+WHERE d.status <> 'closed' AND d.geom && ST_Expand(r.geom, :deg)
+  AND ST_DWithin(d.geom::geography, r.geom::geography, :width)
+UNION ALL
+SELECT 'alarm', a.code, a.enterprise, a.status, ST_X(a.geom), ST_Y(a.geom), ST_LineLocatePoint(r.geom, a.geom)
+FROM alarm_point a JOIN patrol_route r ON r.code = :code
+WHERE a.status = 'online' AND a.geom && ST_Expand(r.geom, :reach_deg)
+  AND ST_DWithin(a.geom::geography, r.geom::geography, :reach)
+ORDER BY sort, code
+"""
+KINDS = {"base": "巡防基地 base", "dispute": "矛盾纠纷 dispute", "alarm": "一键报警 alarm"}
+
+
+def _label(kind: str, detail: str, categories: dict) -> str:
+    """A waypoint's description in Chinese first: the base's kind, the dispute's grade and category."""
+    if kind == "base":
+        return domain.BASE_KINDS.get(detail, detail)
+    if kind == "dispute":
+        grade, category = detail.split(" ", 1)
+        return f"{domain.DISPUTE_GRADES[grade]} · {categories.get(category, category)}"
+    return domain.DEVICE_STATUSES.get(detail, detail)
+
+
+def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[dict]] | None:
+    """The route (code, name, mode, team, GeoJSON geometry) and its waypoints in order; None when unknown."""
+    route = conn.execute(text(ROUTE_SQL), {"code": code, "widths": json.dumps(settings["sight_width_m"])}).first()
+    if route is None:
+        return None
+    reach = settings["coverage"]["alarm_patrol_reach_m"]
+    points = conn.execute(text(WAYPOINTS_SQL), {"code": code, "width": route.width, "deg": route.width / 60000,
+                                                "reach": reach, "reach_deg": reach / 60000}).mappings().all()
+    waypoints = [{"kind": p["kind"], "code": p["code"], "name": p["name"], "lon": p["lon"], "lat": p["lat"],
+                  "description": f"{KINDS[p['kind']]}: {_label(p['kind'], p['detail'], settings['dispute_categories'])}"} for p in points]
+    return {**route._mapping, "geometry": json.loads(route.geojson)}, waypoints
+
+
+def to_gpx(route: dict, waypoints: list[dict]) -> str:
+    """GPX 1.1: the route as a track, the waypoints as waypoints."""
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "gisapp 三网融合治安防控"
+    gpx.name = f"{route['name']} ({route['code']})"
+    track = gpxpy.gpx.GPXTrack(name=gpx.name, description=f"{domain.PATROL_MODES[route['mode']]} · {route['team']}")
+    segment = gpxpy.gpx.GPXTrackSegment([gpxpy.gpx.GPXTrackPoint(lat, lon)
+                                         for lon, lat, *_ in route["geometry"]["coordinates"]])
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    for w in waypoints:
+        gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(w["lat"], w["lon"], name=f"{w['name']}",
+                                                   description=w["description"], type=w["kind"]))
+    return gpx.to_xml(version="1.1")
+
+
+def to_kml(route: dict, waypoints: list[dict]) -> bytes:
+    """KML (GDAL's KML driver): the track first, then the waypoints, each with its name and description."""
+    rows = [{"Name": f"{route['name']} ({route['code']})",
+             "Description": f"{domain.PATROL_MODES[route['mode']]} · {route['team']}"}]
+    rows += [{"Name": w["name"], "Description": w["description"]} for w in waypoints]
+    geometries = [shapely.geometry.shape(route["geometry"])] + [shapely.Point(w["lon"], w["lat"]) for w in waypoints]
+    frame = gpd.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "route.kml"
+        frame.to_file(path, driver="KML", layer=route["code"], engine="pyogrio", geometry_type="Unknown")
+        return path.read_bytes()
