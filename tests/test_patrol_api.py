@@ -154,3 +154,17 @@ def test_a_route_as_kml(demo_client, tokens):
 def test_export_of_an_unknown_route_or_by_a_viewer(demo_client, tokens):
     assert demo_client.get("/api/patrol/routes/NOPE.gpx", headers=tokens["center"]).status_code == 404
     assert demo_client.get("/api/patrol/routes/R02.kml", headers=tokens["viewer"]).status_code == 403
+
+
+def test_waypoints_are_joined_along_the_roads(demo_client, tokens):
+    route = _first_route(demo_client, tokens["team_leader"])
+    (a, b) = route["geometry"]["coordinates"][0], route["geometry"]["coordinates"][-1]
+    answer = demo_client.post("/api/patrol/path", json={"mode": "car", "points": [a, b]},
+                              headers=tokens["team_leader"])
+    assert answer.status_code == 200, answer.json
+    way = answer.json
+    assert way["geometry"]["type"] == "LineString"
+    assert way["properties"]["minutes"] == pytest.approx(way["properties"]["length_m"] / 500, abs=0.06)  # 30 km/h
+    off = demo_client.post("/api/patrol/path", json={"mode": "car", "points": [a, [100.0, 30.0]]},
+                           headers=tokens["team_leader"])
+    assert off.status_code == 422 and off.json["field"] == "points[1]"

@@ -104,6 +104,23 @@ class Evaluation(ma.Schema):
     periods = fields.List(fields.String(), required=True)
 
 
+class PathBody(ma.Schema):
+    """Waypoints to join along the roads, in order."""
+
+    mode = one_of(domain.PATROL_MODES, "how it is walked or ridden", required=True)
+    points = fields.List(fields.List(fields.Float(), validate=validate.Length(2, 2)), required=True,
+                         validate=validate.Length(2, 200, error="needs 2 to 200 points"),
+                         metadata={"description": "[[lon, lat], …] in EPSG:4326"})
+
+
+class Path(ma.Schema):
+    """The way along the roads: a GeoJSON Feature (LineString) with length_m and minutes."""
+
+    type = fields.String(required=True)
+    geometry = fields.Dict(required=True)
+    properties = fields.Dict(required=True)
+
+
 class Stop(ma.Schema):
     """A stop of a proposed route."""
 

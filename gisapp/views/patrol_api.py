@@ -1,6 +1,8 @@
 """/api/patrol: the road network's state and proposed routes for a patrol team (人网)."""
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, jsonify
 from flask_login import current_user
 from sqlalchemy import text
@@ -9,13 +11,13 @@ from gisapp.access import PATROL_PLANNERS, PATROL_READERS
 from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.editing import EditError
-from gisapp.patrol import export, network
+from gisapp.patrol import export, network, routing
 from gisapp.patrol.evaluate import evaluate
 from gisapp.patrol.propose import Request, hot_grid_ids, propose
 from gisapp.patrol.routing import RoutingError
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
-from gisapp.schemas.patrol import EvaluateBody, Evaluation, NetworkStatus, Proposal, ProposeBody
+from gisapp.schemas.patrol import EvaluateBody, Evaluation, NetworkStatus, Path, PathBody, Proposal, ProposeBody
 
 bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
                   description="Patrol planning (人网): the road network and proposed routes")
@@ -53,6 +55,33 @@ def _place(given: dict | None, field: str) -> tuple[float, float] | None:
 def network_status():
     """Edges, vertices, connected components, dangling ends; whether it is stale and routing is on."""
     return jsonify(network.status(db_session().connection()).as_dict())
+
+
+@bp.route("/path", methods=["POST"])
+@roles_allowed(*PATROL_PLANNERS)
+@bp.arguments(PathBody)
+@bp.response(200, Path)
+def path_view(body: dict):
+    """The way along the roads through waypoints in order (each snapped to its nearest usable road), for
+    drawing a route leg by leg; with its length and minutes at the mode's speed."""
+    protect_browser_session()
+    session, settings = db_session(), current_app.config["GISAPP"]
+    conn = session.connection()
+    try:
+        if not network.has_pgrouting(conn):
+            raise RoutingError("route planning is off: pgRouting is not installed in this database", "network")
+        network.ensure_current(conn, settings)
+        vertices = [routing.nearest_vertex(conn, lon, lat, body["mode"], settings,
+                                           settings["patrol"]["max_start_m"], f"points[{i}]")[0]
+                    for i, (lon, lat) in enumerate(body["points"])]
+        way = routing.path_through(conn, body["mode"], settings, vertices)
+    except RoutingError as exc:
+        session.rollback()
+        refuse(422, exc.field, str(exc))
+    session.commit()  # a network rebuilt on the way is kept
+    return jsonify(type="Feature", geometry=json.loads(way["geometry"]),
+                   properties={"mode": body["mode"], "length_m": round(way["length_m"], 1),
+                               "minutes": round(way["minutes"], 1)})
 
 
 @bp.route("/propose", methods=["POST"])
