@@ -73,9 +73,14 @@ def _filters(layer: Layer) -> list[dict]:
 
 
 def openapi_document(generated: dict, catalogue: dict[str, Layer]) -> dict:
-    """The generated document with the concrete paths of every collection in ``catalogue``."""
+    """The generated document with the concrete paths of every collection in ``catalogue``, and
+    ``{layer_id}`` in any path taking one of the catalogue's layers."""
     document = copy.deepcopy(generated)
     paths = document["paths"]
+    for item in paths.values():
+        for parameter in item.get("parameters", []):
+            if parameter["name"] == "layer_id":
+                parameter["schema"] = {"type": "string", "enum": sorted(catalogue)}
     for layer in catalogue.values():
         for path in [p for p in list(paths) if p.startswith(COLLECTION)]:
             concrete = _concrete(paths[path], layer)

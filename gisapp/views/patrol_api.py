@@ -164,8 +164,8 @@ def _export(code: str, fmt: str) -> Response:
 
 
 EXPORTS = {"gpx": "application/gpx+xml", "kml": "application/vnd.google-earth.kml+xml"}
-FILE = {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}
-                          for media_type in EXPORTS.values()}}}
+FILE = {200: {"description": "the route as a file",
+              "content": {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in EXPORTS.values()}}}
 
 
 @bp.route("/routes/<code>.gpx")
