@@ -119,3 +119,16 @@ def test_without_pgrouting_planning_is_off(street, settings):
         with pytest.raises(RoutingError, match="pgRouting is not installed"):
             propose(conn, settings, Request("foot", _lonlat(0, 0), budget_min=60))
         conn.rollback()
+
+
+def test_hot_spots_are_computed_again_only_when_disputes_change(street, settings, monkeypatch):
+    from gisapp.patrol import propose as module
+    calls = []
+    monkeypatch.setattr(module, "hotspots", lambda *args: calls.append(1) or {})
+    with street.begin() as conn:
+        module.hot_grid_ids(conn, settings)
+        module.hot_grid_ids(conn, settings)
+        assert len(calls) == 1, "the same disputes: the hot spots are kept"
+        import_frame(conn, "disputes", _points([_dispute("N1", "complex")], [(100, 5)]), settings)
+        module.hot_grid_ids(conn, settings)
+    assert len(calls) == 2, "a new dispute: computed again"

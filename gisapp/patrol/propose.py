@@ -89,12 +89,25 @@ WHERE g.id = ANY(:ids) AND g.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :la
 EDGE_MINUTES_SQL = "SELECT id, cost FROM ({edges}) e WHERE id = ANY(:ids)"
 
 
+# The last hot spots found, by what they were computed from (day, days, versions of disputes and grids).
+_HOT: dict[tuple, list[int]] = {}
+VERSIONS_SQL = ("SELECT coalesce(string_agg(table_name || ':' || version, ',' ORDER BY table_name), '') "
+                "FROM data_version WHERE table_name IN ('dispute', 'grid')")
+
+
 def hot_grid_ids(conn, settings: dict) -> list[int]:
-    """The grids that are Gi* hot spots of the disputes received in the configured last days."""
+    """The grids that are Gi* hot spots of the disputes received in the configured last days.
+
+    Kept while the day and the disputes and grids stay the same: Gi* over a city's grids takes seconds.
+    """
     today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
-    found = hotspots(conn, today - dt.timedelta(days=settings["patrol"]["hotspot_days"]),
-                     today + dt.timedelta(days=1), settings)
-    return [grid for grid, h in found.items() if h["class"].startswith("hot")]
+    days = settings["patrol"]["hotspot_days"]
+    key = (today, days, conn.execute(text(VERSIONS_SQL)).scalar(), str(conn.engine.url))
+    if key not in _HOT:
+        found = hotspots(conn, today - dt.timedelta(days=days), today + dt.timedelta(days=1), settings)
+        _HOT.clear()
+        _HOT[key] = [grid for grid, h in found.items() if h["class"].startswith("hot")]
+    return list(_HOT[key])
 
 
 def _weights(settings: dict, request: Request) -> dict:
