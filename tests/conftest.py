@@ -26,7 +26,7 @@ from psycopg import sql
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gisapp import create_app
 from gisapp.cli import main as cli_main
@@ -235,10 +235,18 @@ def bearer_headers(application, logins=DEMO_ACCOUNTS) -> dict[str, dict]:
     return headers
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access line per request: a browser's requests may still arrive after its test has ended,
+    outside any test's captured output. Errors are still logged."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def serving(application):
     """Serve ``application`` over HTTP on 127.0.0.1 (a thread); yields its base URL."""
-    server = make_server("127.0.0.1", 0, application, threaded=True)
+    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
