@@ -168,3 +168,16 @@ def test_waypoints_are_joined_along_the_roads(demo_client, tokens):
     off = demo_client.post("/api/patrol/path", json={"mode": "car", "points": [a, [100.0, 30.0]]},
                            headers=tokens["team_leader"])
     assert off.status_code == 422 and off.json["field"] == "points[1]"
+
+
+def test_the_printable_route_sheet(demo_client):
+    from conftest import login
+    login(demo_client, "leader", "leader-demo")
+    page = demo_client.get("/patrol/routes/R02/sheet")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "巡逻路线单" in html and "<polyline" in html and "R02" in html
+    assert html.count("<circle") >= 1 and "巡防基地 base: 驻地 team station" in html, "the team's base is the first stop"
+    assert demo_client.get("/patrol/routes/NOPE/sheet").status_code == 404
+    login(demo_client, "viewer", "viewer-demo")
+    assert demo_client.get("/patrol/routes/R02/sheet").status_code == 403

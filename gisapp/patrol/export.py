@@ -7,6 +7,7 @@ within reach. Coordinates are lon/lat (WGS84, as GPS devices read them).
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,11 @@ from sqlalchemy import text
 from gisapp import domain
 
 ROUTE_SQL = """
-SELECT r.code, r.name, r.mode, t.code AS team, ST_AsGeoJSON(r.geom) AS geojson,
-       coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width
+SELECT r.code, r.name, r.mode, t.code AS team, t.name AS team_name, ST_AsGeoJSON(r.geom) AS geojson,
+       coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
+       ST_Length(r.geom::geography) AS length_m, array_to_string(r.weekdays, ',') AS weekdays,
+       (SELECT string_agg(to_char(w.starts, 'HH24:MI') || '-' || to_char(w.ends, 'HH24:MI'), ', ' ORDER BY w.starts)
+        FROM patrol_window w WHERE w.route_id = r.id) AS windows
 FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id WHERE r.code = :code
 """
 WAYPOINTS_SQL = """
@@ -52,7 +56,8 @@ def _label(kind: str, detail: str, categories: dict) -> str:
 
 
 def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[dict]] | None:
-    """The route (code, name, mode, team, GeoJSON geometry) and its waypoints in order; None when unknown."""
+    """The route (code, name, mode, team, GeoJSON geometry, length, windows, weekdays) and its waypoints in
+    order (``along``: the share of the route before each); None when unknown."""
     route = conn.execute(text(ROUTE_SQL), {"code": code, "widths": json.dumps(settings["sight_width_m"])}).first()
     if route is None:
         return None
@@ -60,6 +65,7 @@ def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[di
     points = conn.execute(text(WAYPOINTS_SQL), {"code": code, "width": route.width, "deg": route.width / 60000,
                                                 "reach": reach, "reach_deg": reach / 60000}).mappings().all()
     waypoints = [{"kind": p["kind"], "code": p["code"], "name": p["name"], "lon": p["lon"], "lat": p["lat"],
+                  "along": float(p["sort"]),
                   "description": f"{KINDS[p['kind']]}: {_label(p['kind'], p['detail'], settings['dispute_categories'])}"} for p in points]
     return {**route._mapping, "geometry": json.loads(route.geojson)}, waypoints
 
@@ -91,3 +97,23 @@ def to_kml(route: dict, waypoints: list[dict]) -> bytes:
         path = Path(folder) / "route.kml"
         frame.to_file(path, driver="KML", layer=route["code"], engine="pyogrio", geometry_type="Unknown")
         return path.read_bytes()
+
+
+def sheet(route: dict, waypoints: list[dict], settings: dict, width: int = 640, height: int = 420) -> dict:
+    """What the printable route sheet shows: figures, the route and waypoints drawn in an SVG box
+    (lon/lat scaled to metres at the route's latitude, north up), and each waypoint's minute on the way."""
+    minutes = route["length_m"] / (settings["patrol"]["speed_kmh"][route["mode"]] * 1000 / 60)
+    coords = route["geometry"]["coordinates"]
+    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+    squeeze = math.cos(math.radians(sum(lats) / len(lats)))
+    span = max((max(lons) - min(lons)) * squeeze, max(lats) - min(lats), 1e-6)
+    scale = min(width, height) * 0.9 / span
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return (round(width / 2 + (lon - (min(lons) + max(lons)) / 2) * squeeze * scale, 1),
+                round(height / 2 - (lat - (min(lats) + max(lats)) / 2) * scale, 1))
+    return {"route": route, "mode": domain.PATROL_MODES[route["mode"]], "minutes": round(minutes),
+            "weekdays": route["weekdays"], "width": width, "height": height,
+            "line": " ".join(f"{x},{y}" for x, y in (xy(c[0], c[1]) for c in coords)),
+            "stops": [{**w, "n": n + 1, "minute": round(w["along"] * minutes), "xy": xy(w["lon"], w["lat"])}
+                      for n, w in enumerate(waypoints)]}
