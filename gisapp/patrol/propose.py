@@ -50,41 +50,35 @@ class Candidate:
     dwell: float = 0.0
 
 
-DISPUTES_SQL = """
+# Within reach of the start (a box in degrees around it), and the usable vertex nearest a place.
+NEAR_START = "ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg)"
+USABLE = "road_class <> ALL(CAST(:closed AS text[]))"
+NEAREST_VERTEX = f"""(
+    SELECT rv.id, rv.geom FROM road_vertex rv
+    WHERE EXISTS (SELECT 1 FROM road_edge e WHERE (e.source = rv.id OR e.target = rv.id) AND e.{USABLE})
+    ORDER BY rv.geom <-> {{place}} LIMIT 1)"""
+
+DISPUTES_SQL = f"""
 SELECT d.code, d.grade, e.id, e.source, e.target
 FROM dispute d CROSS JOIN LATERAL (
-    SELECT id, source, target, geom FROM road_edge WHERE road_class <> ALL(CAST(:closed AS text[]))
-    ORDER BY geom <-> d.geom LIMIT 1) e
-WHERE d.status <> 'closed' AND d.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg)
-  AND ST_DWithin(d.geom::geography, e.geom::geography, :sight)
+    SELECT id, source, target, geom FROM road_edge WHERE {USABLE} ORDER BY geom <-> d.geom LIMIT 1) e
+WHERE d.status <> 'closed' AND d.geom && {NEAR_START} AND ST_DWithin(d.geom::geography, e.geom::geography, :sight)
 """
-GAPS_SQL = """
+GAPS_SQL = f"""
 SELECT e.id, e.source, e.target, string_agg(DISTINCT g.code, ',') AS grids,
        sum(ST_Length(ST_Intersection(e.geom, c.gap_geom)::geography)) / 1000 AS km
 FROM grid_coverage c JOIN grid g ON g.id = c.grid_id
 JOIN road_edge e ON e.geom && c.gap_geom AND ST_Intersects(e.geom, c.gap_geom)
-WHERE c.period = :period AND c.gap_geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg)
-  AND e.road_class <> ALL(CAST(:closed AS text[]))
+WHERE c.period = :period AND c.gap_geom && {NEAR_START} AND e.{USABLE}
 GROUP BY e.id, e.source, e.target
 """
-ALARMS_SQL = """
-SELECT a.code, v.id
-FROM alarm_point a CROSS JOIN LATERAL (
-    SELECT rv.id, rv.geom FROM road_vertex rv WHERE EXISTS (
-        SELECT 1 FROM road_edge e WHERE (e.source = rv.id OR e.target = rv.id)
-        AND e.road_class <> ALL(CAST(:closed AS text[])))
-    ORDER BY rv.geom <-> a.geom LIMIT 1) v
-WHERE a.status = 'online' AND a.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg)
-  AND ST_DWithin(a.geom::geography, v.geom::geography, :reach)
+ALARMS_SQL = f"""
+SELECT a.code, v.id FROM alarm_point a CROSS JOIN LATERAL {NEAREST_VERTEX.format(place="a.geom")} v
+WHERE a.status = 'online' AND a.geom && {NEAR_START} AND ST_DWithin(a.geom::geography, v.geom::geography, :reach)
 """
-HOTSPOT_GRIDS_SQL = """
-SELECT g.code, v.id
-FROM grid g CROSS JOIN LATERAL (
-    SELECT rv.id, rv.geom FROM road_vertex rv WHERE EXISTS (
-        SELECT 1 FROM road_edge e WHERE (e.source = rv.id OR e.target = rv.id)
-        AND e.road_class <> ALL(CAST(:closed AS text[])))
-    ORDER BY rv.geom <-> ST_PointOnSurface(g.geom) LIMIT 1) v
-WHERE g.id = ANY(:ids) AND g.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg) AND ST_Intersects(v.geom, g.geom)
+HOTSPOT_GRIDS_SQL = f"""
+SELECT g.code, v.id FROM grid g CROSS JOIN LATERAL {NEAREST_VERTEX.format(place="ST_PointOnSurface(g.geom)")} v
+WHERE g.id = ANY(:ids) AND g.geom && {NEAR_START} AND ST_Intersects(v.geom, g.geom)
 """
 EDGE_MINUTES_SQL = "SELECT id, cost FROM ({edges}) e WHERE id = ANY(:ids)"
 
