@@ -61,6 +61,8 @@ DEFAULTS: dict = {
         "max_start_m": 300.0,       # a start or end farther than this from a usable road is refused
         "max_candidates": 150,      # the most valuable places a proposal chooses among
         "solver_seconds": 2.0,      # OR-Tools' search time for a proposal
+        "alarm_reach_min": 10.0,    # an alarm is in a shift's patrol reach within so many minutes by road
+        "response_mode": "motorcycle",  # how a base's team answers an alarm (minutes from a base)
     },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},

@@ -146,3 +146,26 @@ def test_a_base_gets_a_vertex_where_it_meets_its_road(town_roads, settings):
                                   "FROM road_vertex v WHERE v.id = :v"), {"x": lon, "y": lat, "v": vertex}).scalar()
     assert figures.edges == 9, "road A is cut once more, under the base"
     assert off == pytest.approx(40, abs=0.5) and where == pytest.approx(40, abs=0.5)
+
+
+def test_alarms_are_reached_in_minutes_along_the_roads(town_roads, settings):
+    from gisapp.editing import create_feature
+    from gisapp.patrol.reach import alarm_reach
+    x0, y0 = ORIGIN
+    alarms = gpd.GeoDataFrame([{"code": c, "enterprise": "厂", "status": "online"} for c in ("NEAR", "TOP", "APART")],
+                              geometry=[shapely.Point(x0 + 100, y0 + 20), shapely.Point(x0 + 800, y0 + 390),
+                                        shapely.Point(x0 + 2050, y0 + 2010)], crs=UTM).to_crs("EPSG:4326")
+    route = gpd.GeoSeries([shapely.LineString([(x0, y0), (x0 + 500, y0)])], crs=UTM).to_crs("EPSG:4326").iloc[0]
+    with town_roads.begin() as conn:
+        import_frame(conn, "alarms", alarms, settings)
+        import_frame(conn, "teams", gpd.GeoDataFrame([{"code": "T1", "name": "队"}]), settings)
+        create_feature(conn, "routes", {"type": "Feature", "geometry": shapely.geometry.mapping(route), "properties": {
+            "code": "R1", "name": "白天", "team_code": "T1", "mode": "foot", "time_windows": "08:00-18:00"}}, settings)
+        network.build(conn, settings)
+        day = {a["code"]: a for a in alarm_reach(conn, settings, "day")}
+        night = {a["code"]: a for a in alarm_reach(conn, settings, "night")}
+    assert day["NEAR"]["patrol_min"] == 0 and day["NEAR"]["in_reach"]
+    # from the route's end at (500, 0): 300 m along A, then 398.5 m up C, on foot (75 m/min)
+    assert day["TOP"]["patrol_min"] == pytest.approx((300 + 398.5) / 75, abs=0.1) and day["TOP"]["in_reach"]
+    assert day["APART"]["patrol_min"] is None and not day["APART"]["in_reach"], "D is not joined to the rest"
+    assert night["NEAR"]["patrol_min"] is None and not night["NEAR"]["in_reach"], "no patrol at night"

@@ -181,3 +181,16 @@ def test_the_printable_route_sheet(demo_client):
     assert demo_client.get("/patrol/routes/NOPE/sheet").status_code == 404
     login(demo_client, "viewer", "viewer-demo")
     assert demo_client.get("/patrol/routes/R02/sheet").status_code == 403
+
+
+def test_alarm_reach_by_road_per_shift(demo_client, tokens):
+    day = demo_client.get("/api/patrol/alarm-reach?period=day", headers=tokens["team_leader"])
+    night = demo_client.get("/api/patrol/alarm-reach?period=night", headers=tokens["team_leader"])
+    assert day.status_code == 200 and night.status_code == 200, day.json
+    assert len(day.json["alarms"]) == 27, "the demo's online alarms"   # 30, less two offline and one faulty
+    by_day = {a["code"]: a["patrol_min"] for a in day.json["alarms"]}
+    by_night = {a["code"]: a["patrol_min"] for a in night.json["alarms"]}
+    assert all(a["in_reach"] == (a["patrol_min"] is not None and a["patrol_min"] <= 10) for a in day.json["alarms"])
+    assert any(by_night[c] is None or by_night[c] > by_day[c] for c in by_day), "fewer routes ride at night"
+    assert all(a["base_min"] is not None for a in day.json["alarms"]), "the town is one network"
+    assert demo_client.get("/api/patrol/alarm-reach?period=dusk", headers=tokens["center"]).status_code == 400

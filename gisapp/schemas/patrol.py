@@ -121,6 +121,21 @@ class Path(ma.Schema):
     properties = fields.Dict(required=True)
 
 
+class ReachQuery(ma.Schema):
+    """Which shift."""
+
+    period = one_of(PERIODS, "the shift: day or night (times in configuration)", load_default="day")
+
+
+class AlarmReach(ma.Schema):
+    """Each online alarm: minutes by road from the shift's patrols and from the nearest base."""
+
+    period = fields.String(required=True)
+    limit_min = fields.Float(required=True, metadata={"description": "the configured minutes (in reach within)"})
+    alarms = fields.List(fields.Dict(), required=True,
+                         metadata={"description": "{code, enterprise, lon, lat, patrol_min, base_min, in_reach}"})
+
+
 class Stop(ma.Schema):
     """A stop of a proposed route."""
 

@@ -12,12 +12,14 @@ from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.editing import EditError
 from gisapp.patrol import export, network, routing
+from gisapp.patrol.reach import alarm_reach
 from gisapp.patrol.evaluate import evaluate
 from gisapp.patrol.propose import Request, hot_grid_ids, propose
 from gisapp.patrol.routing import RoutingError
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
-from gisapp.schemas.patrol import EvaluateBody, Evaluation, NetworkStatus, Path, PathBody, Proposal, ProposeBody
+from gisapp.schemas.patrol import (AlarmReach, EvaluateBody, Evaluation, NetworkStatus, Path, PathBody, Proposal,
+                                   ProposeBody, ReachQuery)
 
 bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
                   description="Patrol planning (人网): the road network and proposed routes")
@@ -55,6 +57,23 @@ def _place(given: dict | None, field: str) -> tuple[float, float] | None:
 def network_status():
     """Edges, vertices, connected components, dangling ends; whether it is stale and routing is on."""
     return jsonify(network.status(db_session().connection()).as_dict())
+
+
+@bp.route("/alarm-reach")
+@roles_allowed(*PATROL_READERS)
+@bp.arguments(ReachQuery, location="query")
+@bp.response(200, AlarmReach)
+def alarm_reach_view(query: dict):
+    """Each online alarm (地网) with the minutes by road from the nearest patrol active in the shift and
+    from the nearest base, and whether the patrols reach it within the configured minutes."""
+    session, settings = db_session(), current_app.config["GISAPP"]
+    conn = session.connection()
+    if not network.has_pgrouting(conn):
+        refuse(422, "network", "route planning is off: pgRouting is not installed in this database")
+    network.ensure_current(conn, settings)
+    alarms = alarm_reach(conn, settings, query["period"])
+    session.commit()  # a network rebuilt on the way is kept
+    return jsonify(period=query["period"], limit_min=settings["patrol"]["alarm_reach_min"], alarms=alarms)
 
 
 @bp.route("/path", methods=["POST"])
