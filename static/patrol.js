@@ -13,7 +13,7 @@ window.gisappPatrol = (function () {
   var NOTHING_TO_SAVE = "先绘制或选择推荐线路 Draw a route or choose a proposal first";
   var map, opts, labels, order, team = null, routing = true, pathApi = true;
   var highlight, drawLayer, proposalLayer;
-  var waypoints = [], drawing = false, editing = null, seq = 0, evalSeq = 0;
+  var waypoints = [], drawing = false, editing = null, editingTeam = null, seq = 0, evalSeq = 0;
   var candidate = null, proposals = [], proposalRequest = null, routeFeatures = {}, gridCache = {};
 
   // -- small helpers -------------------------------------------------------------------------------
@@ -398,9 +398,9 @@ window.gisappPatrol = (function () {
       if (mine !== seq) { return; }
       drawShape(geometry);
       var next = { source: "drawn", geometry: geometry, mode: s.mode, sight_width_m: s.sight_width_m,
-                   time_windows: s.time_windows, code: editing };
+                   time_windows: s.time_windows, code: editing, team: editingTeam || team };
       setCandidate(next, describeDrawn());
-      var body = { geometry: geometry, team: team, mode: s.mode };
+      var body = { geometry: geometry, team: next.team, mode: s.mode };
       if (s.time_windows) { body.time_windows = s.time_windows; }
       if (s.sight_width_m) { body.sight_width_m = s.sight_width_m; }
       if (editing) { body.route = editing; }
@@ -431,15 +431,21 @@ window.gisappPatrol = (function () {
   }
 
   function clear() {
+    var form = byId("pp-save");
+    if (editing) {  // the route's code and name were filled in for it
+      form.elements.code.value = "";
+      form.elements.name.value = "";
+    }
     waypoints = [];
-    editing = null;
-    byId("pp-save").elements.code.readOnly = false;
+    editing = editingTeam = null;
+    form.elements.code.readOnly = false;
     update();
   }
 
   function editRoute(feature) {
     var p = feature.properties, line = parts(feature.geometry)[0] || [];
     editing = p.code;
+    editingTeam = p.team_code;  // the center may edit any team's route: it stays that team's
     waypoints = line.map(function (c) { return L.latLng(c[1], c[0]); });
     byId("pp-follow").checked = false;  // keep its shape; further clicks are joined straight
     byId("pp-mode").value = p.mode;
@@ -471,7 +477,10 @@ window.gisappPatrol = (function () {
   }
 
   function collectsText(stop) {
-    return stop.collects.map(function (c) { return label(labels.kinds, c.kind) + " " + c.ref; }).join("、");
+    return stop.collects.map(function (c) {  // a gap or hot spot names its grids: by their names when known
+      var what = c.kind === "gap" || c.kind === "hotspot" ? String(c.ref).split(",").map(gridName).join("、") : c.ref;
+      return label(labels.kinds, c.kind) + " " + what;
+    }).join("；");
   }
 
   function stopText(stop, n) {
@@ -492,12 +501,11 @@ window.gisappPatrol = (function () {
 
   function chooseProposal(i) {
     var f = proposals[i];
-    setCandidate({ source: "proposal", geometry: f.geometry, mode: f.properties.mode,
+    if (editing) { clear(); }  // no longer changing that route
+    setCandidate({ source: "proposal", geometry: f.geometry, mode: f.properties.mode, team: proposalRequest.team,
                    sight_width_m: null, time_windows: shiftWindow(proposalRequest.period), code: null },
                  "推荐线路 proposed route " + (i + 1) + "（" + label(labels.modes, f.properties.mode) + "）");
-    var form = byId("pp-save");
-    if (editing) { editing = null; form.elements.code.readOnly = false; }
-    form.elements.name.focus();
+    byId("pp-save").elements.name.focus();
   }
 
   function evaluateProposal(i) {
@@ -550,10 +558,15 @@ window.gisappPatrol = (function () {
     var body = { team: team, mode: f.mode.value, budget_min: Number(f.budget_min.value), period: f.period.value,
                  routes: Number(f.routes.value), weights: { disputes: {} } };
     if (f.dwell_min.value.trim() !== "") { body.dwell_min = Number(f.dwell_min.value); }
+    // a weight left empty is the configured one
     order.grades.forEach(function (grade) {
-      body.weights.disputes[grade] = Number(f["weight_" + grade].value);
+      var value = f["weight_" + grade].value.trim();
+      if (value !== "") { body.weights.disputes[grade] = Number(value); }
     });
-    ["gaps", "hotspots", "alarms"].forEach(function (kind) { body.weights[kind] = Number(f["weight_" + kind].value); });
+    ["gaps", "hotspots", "alarms"].forEach(function (kind) {
+      var value = f["weight_" + kind].value.trim();
+      if (value !== "") { body.weights[kind] = Number(value); }
+    });
     var button = byId("pp-propose-button");
     button.disabled = true;
     say("pp-propose-message", "计算中… Computing…");
@@ -578,7 +591,7 @@ window.gisappPatrol = (function () {
     var f = event.target.elements, code = f.code.value.trim();
     var days = [];
     byId("pp-weekdays").querySelectorAll("input:checked").forEach(function (box) { days.push(box.value); });
-    var properties = { code: code, name: f.name.value.trim(), team_code: team, mode: candidate.mode,
+    var properties = { code: code, name: f.name.value.trim(), team_code: candidate.team, mode: candidate.mode,
                        weekdays: days.join(","), active: f.active.checked };
     if (f.time_windows.value.trim()) { properties.time_windows = f.time_windows.value.trim(); }
     if (candidate.sight_width_m) { properties.sight_width_m = candidate.sight_width_m; }

@@ -201,6 +201,25 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     assert all(day_after[g]["covered_share"] == day_before[g]["covered_share"] for g in day_before), \
         "a night route covers nothing by day"
 
+    # edit a route of the team: one waypoint more, evaluated against the route as saved, then replaced
+    with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200):
+        page.locator("#pp-routes li[data-code=XSS1] button", has_text="编辑 Edit").click()
+    expect(page.locator("#pp-save input[name=code]")).to_have_value("XSS1")
+    third = (114.485, 34.601234)  # further east on the same road
+    center_map(page, lat_mid - 0.004, (WAYPOINTS[0][0] + third[0]) / 2, 15)
+    with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200) as changed:
+        click_at(page, *third)
+    assert changed.value.request.post_data_json["route"] == "XSS1"
+    expect(page.locator("#pp-eval-title")).to_contain_text("XSS1")
+    expect(page.locator("#pp-save-what")).to_contain_text("3 个途经点 waypoints")
+    with page.expect_response(lambda r: r.url.endswith("/api/collections/routes/items/XSS1") and
+                              r.request.method == "PUT" and r.status == 200):
+        page.click("#pp-save-button")
+    expect(page.locator("#pp-save-message.dp-ok")).to_contain_text("XSS1")
+    edited = demo.client.get("/api/collections/routes/items/XSS1", headers=leader).json
+    assert len(edited["geometry"]["coordinates"]) == 3 and edited["properties"]["name"] == XSS
+    assert edited["properties"]["time_windows"] == "08:00-09:00"
+
     assert page.locator("#pp-panel img").count() == 0
     assert dialogs == [] and errors == []
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}

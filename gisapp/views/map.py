@@ -46,13 +46,14 @@ def _patrol_panel(role: str) -> dict | None:
                               {"id": current_user.team_id}).one()
     teams = [own] if own else (session.execute(text("SELECT code, name FROM patrol_team ORDER BY code")).all()
                                if role in PATROL_PLANNERS else [])
-    villages = ([code for (code,) in session.execute(text(TEAM_AREA_SQL), {"team": current_user.team_id})]
-                if own else None)
+    # a team leader's list of grids: the team's area (every grid when the team has no base or route yet)
+    villages = [code for (code,) in session.execute(text(TEAM_AREA_SQL), {"team": current_user.team_id})] \
+        if own else None
     patrol = settings["patrol"]
     plans = role in PATROL_PLANNERS
     return {"plans": plans, "options": {
         "csrf": generate_csrf(), "plans": plans, "team": own.code if own else None,
-        "teams": [{"code": t.code, "name": t.name} for t in teams], "villages": villages,
+        "teams": [{"code": t.code, "name": t.name} for t in teams], "villages": villages or None,
         "speed_kmh": patrol["speed_kmh"], "weights": patrol["weights"], "dwell_min": patrol["dwell_min"],
         "times": {"day": settings["coverage"]["day"], "night": settings["coverage"]["night"]},
         # as [value, label] pairs: their order is the vocabulary's (a JSON object's keys get sorted)
