@@ -171,6 +171,8 @@ window.gisappPatrol = (function () {
         var links = el("div", { "class": "pp-links" });
         links.appendChild(el("a", { href: "/api/patrol/routes/" + code + ".gpx", download: p.code + ".gpx" }, "GPX"));
         links.appendChild(el("a", { href: "/api/patrol/routes/" + code + ".kml", download: p.code + ".kml" }, "KML"));
+        links.appendChild(el("a", { href: "/patrol/routes/" + code + "/sheet", target: "_blank", rel: "noopener" },
+                             "线路单 Route sheet"));
         if (opts.plans) {
           var assess = el("button", { type: "button", "class": "pp-small" }, "评估 Evaluate");
           assess.addEventListener("click", function () { evaluateExisting(p.code); });

@@ -235,6 +235,9 @@ def test_readers_see_routes_and_grids_without_planning(browser, live_demo, login
     page.click("#pp-toggle")
     expect(page.locator("#pp-routes li[data-code=R02] a", has_text="KML")).to_have_attribute(
         "href", "/api/patrol/routes/R02.kml")
+    sheet = page.locator("#pp-routes li[data-code=R02] a", has_text="线路单 Route sheet")
+    expect(sheet).to_have_attribute("href", "/patrol/routes/R02/sheet")
+    assert page.request.get(f"{live_demo}/patrol/routes/R02/sheet").ok
     expect(page.locator("#pp-grids li").first).to_be_visible()
     for planning in ("#pp-team", "#pp-draw", "#pp-propose", "#pp-save", "#pp-eval"):
         assert page.locator(planning).count() == 0, planning
