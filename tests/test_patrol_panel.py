@@ -17,9 +17,9 @@ from test_map_browser import FIND_MAP, OUTPUT, XSS, browser, center_map, new_pag
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-# Two waypoints on the demo town's southern east-west road (the start of route R02 and a point
-# 900 m east on it): the roads join them.
-WAYPOINTS = [(114.467466, 34.600878), (114.48, 34.60114)]
+# Two waypoints on the demo town's southern east-west road: the start of route R02 and the crossing
+# 900 m east of it, both places of the road network.
+WAYPOINTS = [(114.467466, 34.600878), (114.477339, 34.601083)]
 
 
 @pytest.fixture
