@@ -497,8 +497,16 @@ window.gisappPatrol = (function () {
                              keyboard: false }).bindTooltip(tip, { direction: "top", offset: [0, -10] });
   }
 
+  /* A default time window for a shift: the usual one when it holds the time the shift's coverage is
+     computed for (configured), else six hours around that time. */
   function shiftWindow(period) {
-    return period === "night" ? "20:00-02:00" : "08:00-18:00";
+    var usual = period === "night" ? [20 * 60, 2 * 60] : [8 * 60, 18 * 60];
+    var time = String(opts.times[period]).split(":"), at = Number(time[0]) * 60 + Number(time[1] || 0);
+    var inside = usual[0] < usual[1] ? at >= usual[0] && at < usual[1] : at >= usual[0] || at < usual[1];
+    var window_ = inside ? usual : [(at + 22 * 60) % 1440, (at + 4 * 60) % 1440];
+    return window_.map(function (m) {
+      return ("0" + Math.floor(m / 60)).slice(-2) + ":" + ("0" + (m % 60)).slice(-2);
+    }).join("-");
   }
 
   function chooseProposal(i) {
