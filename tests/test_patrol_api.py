@@ -30,6 +30,15 @@ def test_a_leader_gets_routes_from_the_team_base(demo_client, tokens):
     assert {c["kind"] for s in props["stops"] for c in s["collects"]} == {"dispute"}
 
 
+def test_default_weights_collect_gap_road_and_place_the_stops(demo_client, tokens):
+    answer = demo_client.post("/api/patrol/propose", headers=tokens["center"], json={
+        "team": "T01", "mode": "motorcycle", "budget_min": 90, "period": "night"})
+    assert answer.status_code == 200, answer.json
+    stops = [s for f in answer.json["features"] for s in f["properties"]["stops"]]
+    assert "gap" in {c["kind"] for s in stops for c in s["collects"]}, "the stored gaps (made valid) count"
+    assert all(114.3 < s["lon"] < 114.8 and 34.4 < s["lat"] < 34.8 for s in stops), "the stops lie in the town"
+
+
 def test_several_routes_at_once(demo_client, tokens):
     answer = demo_client.post("/api/patrol/propose", json={**PROPOSE, "routes": 2}, headers=tokens["center"])
     assert answer.status_code == 200, answer.json

@@ -46,6 +46,7 @@ class Candidate:
     ref: str           # its code (a grid's code for gaps and hot spots)
     value: float
     edge: tuple[int, int, float] | None = None   # source, target, minutes along it
+    edge_id: int | None = None
     vertex: int | None = None
     dwell: float = 0.0
 
@@ -66,10 +67,12 @@ WHERE d.status <> 'closed' AND d.geom && {NEAR_START} AND ST_DWithin(d.geom::geo
 """
 GAPS_SQL = f"""
 SELECT e.id, e.source, e.target, string_agg(DISTINCT g.code, ',') AS grids,
-       sum(ST_Length(ST_Intersection(e.geom, c.gap_geom)::geography)) / 1000 AS km
-FROM grid_coverage c JOIN grid g ON g.id = c.grid_id
-JOIN road_edge e ON e.geom && c.gap_geom AND ST_Intersects(e.geom, c.gap_geom)
-WHERE c.period = :period AND c.gap_geom && {NEAR_START} AND e.{USABLE}
+       sum(ST_Length(ST_Intersection(e.geom, c.gap)::geography)) / 1000 AS km
+FROM (SELECT grid_id, ST_MakeValid(gap_geom) AS gap FROM grid_coverage  -- stored gaps, made valid in lon/lat
+      WHERE period = :period AND gap_geom && {NEAR_START}) c
+JOIN grid g ON g.id = c.grid_id
+JOIN road_edge e ON e.geom && c.gap AND ST_Intersects(e.geom, c.gap)
+WHERE e.{USABLE}
 GROUP BY e.id, e.source, e.target
 """
 ALARMS_SQL = f"""
@@ -79,6 +82,12 @@ WHERE a.status = 'online' AND a.geom && {NEAR_START} AND ST_DWithin(a.geom::geog
 HOTSPOT_GRIDS_SQL = f"""
 SELECT g.code, v.id FROM grid g CROSS JOIN LATERAL {NEAREST_VERTEX.format(place="ST_PointOnSurface(g.geom)")} v
 WHERE g.id = ANY(:ids) AND g.geom && {NEAR_START} AND ST_Intersects(v.geom, g.geom)
+"""
+# Where a stop is: the middle of the edge ridden, or the vertex stopped at.
+STOP_PLACES_SQL = """
+SELECT 'edge' AS kind, id, ST_X(p), ST_Y(p) FROM (SELECT id, ST_LineInterpolatePoint(geom, 0.5) AS p
+                                                   FROM road_edge WHERE id = ANY(:edges)) e
+UNION ALL SELECT 'vertex', id, ST_X(geom), ST_Y(geom) FROM road_vertex WHERE id = ANY(:vertices)
 """
 EDGE_MINUTES_SQL = "SELECT id, cost FROM ({edges}) e WHERE id = ANY(:ids)"
 
@@ -119,12 +128,14 @@ def _candidates(conn, settings: dict, request: Request, params: dict) -> list[Ca
         for code, grade, edge, source, target in conn.execute(text(DISPUTES_SQL), params):
             if weights["disputes"].get(grade, 0) > 0:
                 edges[edge] = (source, target)
-                found.append(Candidate("dispute", code, float(weights["disputes"][grade]), edge=(source, target, edge)))
+                found.append(Candidate("dispute", code, float(weights["disputes"][grade]), edge=(source, target, edge),
+                                       edge_id=edge))
     if weights["gaps"] > 0:
         for edge, source, target, grids, km in conn.execute(text(GAPS_SQL), params):
             if km > 0:
                 edges[edge] = (source, target)
-                found.append(Candidate("gap", grids, weights["gaps"] * float(km), edge=(source, target, edge)))
+                found.append(Candidate("gap", grids, weights["gaps"] * float(km), edge=(source, target, edge),
+                                       edge_id=edge))
     if weights["alarms"] > 0:
         found += [Candidate("alarm", code, weights["alarms"], vertex=vertex)
                   for code, vertex in conn.execute(text(ALARMS_SQL), params)]
@@ -197,15 +208,20 @@ def propose(conn, settings: dict, request: Request) -> dict:
     if not any(chosen):
         raise RoutingError(f"nothing worth collecting can be reached and left within {request.budget_min:g} minutes "
                            f"by {request.mode} from the start ({len(groups)} place(s) considered)", "budget_min")
+    visited = [groups[owners[i]][1][0] for order in chosen for i in order]
+    places = {(kind, key): (lon, lat) for kind, key, lon, lat in conn.execute(text(STOP_PLACES_SQL), {
+        "edges": [c.edge_id for c in visited if c.edge_id], "vertices": [c.vertex for c in visited if c.vertex]})}
     features = [_route_feature(conn, settings, request, (start, end), index[start],
                                [(stops[i], indexed[i]) for i in order],
-                               [groups[owners[i]] for i in order], travel) for order in chosen if order]
+                               [groups[owners[i]] for i in order], travel, places) for order in chosen if order]
     return {"type": "FeatureCollection", "features": features}
 
 
 def _route_feature(conn, settings: dict, request: Request, ends: tuple[int, int], start_index: int,
-                   stops: list[tuple[Stop, Stop]], groups: list[tuple[float, list[Candidate]]], travel) -> dict:
-    """One route's Feature: the path through its stops, its figures, and its stops with arrival minutes.
+                   stops: list[tuple[Stop, Stop]], groups: list[tuple[float, list[Candidate]]], travel,
+                   places: dict) -> dict:
+    """One route's Feature: the path through its stops, its figures, and its stops with arrival minutes
+    and where they are (lon, lat: the middle of the edge ridden, or the vertex stopped at).
 
     ``ends`` are the start and end vertices; ``stops`` pairs each stop by vertex with the same stop
     by index into ``travel`` (where the start is ``start_index``).
@@ -216,8 +232,10 @@ def _route_feature(conn, settings: dict, request: Request, ends: tuple[int, int]
     arrival, at, listed = 0.0, start_index, []
     for (_, stop), (value, members) in zip(stops, groups):
         arrival += travel[at, stop.arrive]
+        first = members[0]
+        lon, lat = places[("edge", first.edge_id) if first.edge_id else ("vertex", first.vertex)]
         listed.append({"arrive_min": round(arrival, 1), "dwell_min": round(stop.service, 1) if stop.arrive == stop.leave
-                       else 0.0, "value": round(value, 3),
+                       else 0.0, "value": round(value, 3), "lon": round(lon, 7), "lat": round(lat, 7),
                        "collects": [{"kind": c.kind, "ref": c.ref} for c in members]})
         arrival += stop.service
         at = stop.leave

@@ -141,6 +141,8 @@ class Stop(ma.Schema):
 
     arrive_min = fields.Float(required=True)
     dwell_min = fields.Float(required=True)
+    lon = fields.Float(required=True, metadata={"description": "where: the middle of the edge ridden, or the stop"})
+    lat = fields.Float(required=True)
     value = fields.Float(required=True)
     collects = fields.List(fields.Dict(), required=True, metadata={"description": "[{kind, ref}]"})
 
