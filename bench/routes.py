@@ -358,7 +358,7 @@ def _highs(pulp):
 
 def scale_run(scale: str, repeats: int) -> None:
     import psycopg
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, event, text
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.engine import make_url
 
@@ -390,6 +390,7 @@ def scale_run(scale: str, repeats: int) -> None:
             built = time.perf_counter() - started
             villages = conn.execute(text("SELECT count(*) FROM admin_area WHERE level = 'village'")).scalar()
         print(f"\n== Scale: the demo city, scale={scale!r} ({villages} villages) ==")
+        print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
         print(f"loaded in {loaded:.1f} s (network built with it); coverage (for the gaps) in {covered:.1f} s")
         print(f"network: {status.edges:,} edges, {status.vertices:,} vertices, {status.length_km:,.0f} km, "
               f"{status.components} component(s), largest {status.largest_share:.1%}, "
@@ -435,8 +436,25 @@ def scale_run(scale: str, repeats: int) -> None:
                    **{k: settings["patrol"]["weights"][k] for k in ("gaps", "hotspots", "alarms")}}
         print(f"request: motorcycle from {code}'s base ({lon:.5f}, {lat:.5f}), 120 min, closed, weights {weights}")
 
+        statements: dict[str, float] = {}   # the SQL statements' own times, by their first words
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, parameters, context, executemany):
+            took = time.perf_counter() - conn.info["bench_started"].pop()
+            key = " ".join(statement.split())[:70]
+            statements[key] = statements.get(key, 0.0) + took
+            if "grid_coverage" in statement and "road_edge" in statement:
+                captured["gaps"] = (statement, parameters)
+
+        captured: dict[str, tuple] = {}
+
         def one(routes: int) -> tuple[float, dict]:
             spent.clear()
+            statements.clear()
             with engine.begin() as conn:
                 started = time.perf_counter()
                 result = propose.propose(conn, settings, propose.Request(
@@ -482,6 +500,11 @@ def scale_run(scale: str, repeats: int) -> None:
                     print(f"   the two routes share {len(a & b) / max(1, len(b)):.0%} of their vertices")
                 print("   median by step: " + ", ".join(
                     f"{label} {statistics.median(s.get(label, 0.0) for s in splits):.2f} s" for label in steps))
+                print("   slowest statements of the last call: " + "; ".join(
+                    f"{took:.2f} s {sql!r}" for sql, took in sorted(statements.items(), key=lambda kv: -kv[1])[:3]))
+            if "gaps" in captured:
+                gaps_statement(engine, *captured["gaps"])
+            print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
         finally:
             propose._candidates, propose.hot_grid_ids, propose.solve = (
                 original["_candidates"], original["hot_grid_ids"], original["solve"])
@@ -491,6 +514,35 @@ def scale_run(scale: str, repeats: int) -> None:
             engine.dispose()
         with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def gaps_statement(engine, statement: str, parameters: dict, repeats: int = 3) -> None:
+    """The gap candidates' statement alone, as propose ran it last, then with the stored gaps made
+    valid once (and the statement's own ST_MakeValid left out, when it has one)."""
+    from sqlalchemy import text
+
+    def timed(sql: str) -> float:
+        times = []
+        for _ in range(repeats):
+            with engine.connect() as conn:
+                started = time.perf_counter()
+                conn.exec_driver_sql(sql, parameters).all()
+                times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    as_is = timed(statement)
+    with engine.begin() as conn:
+        started = time.perf_counter()
+        fixed = conn.execute(text("UPDATE grid_coverage SET gap_geom = ST_Multi(ST_CollectionExtract("
+                                  "ST_MakeValid(gap_geom), 3)) WHERE NOT ST_IsValid(gap_geom)")).rowcount
+        repair = time.perf_counter() - started
+    after = timed(statement)
+    plain = statement.replace("ST_MakeValid(gap_geom)", "gap_geom")
+    line = (f"gap candidates' statement alone (median of {repeats}): {as_is:.2f} s as propose runs it; "
+            f"stored gaps made valid once ({fixed} rows, {repair:.2f} s), then {after:.2f} s")
+    if plain != statement:
+        line += f", and {timed(plain):.2f} s without the statement's ST_MakeValid"
+    print(line)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,6 +642,7 @@ def quality(args, searches: list[float]) -> None:
                        + [("greedy", lambda r: r["greedy_s"])]):
         vals = [get(r) for r in rows]
         print(f"{label:26} {statistics.median(vals):6.3f}s {max(vals):6.3f}s")
+    print(f"load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print("defects: " + ("none" if not defects else f"{len(defects)}"))
     for d in defects:
         print("  " + d)
@@ -612,8 +665,8 @@ def main() -> None:
     args = parser.parse_args()
     configured = float(load_settings()["patrol"]["solver_seconds"])
     searches = sorted({configured, 0.5}, reverse=True)
-    print(f"{os.cpu_count()} cores; OR-Tools search {', '.join(f'{b:g} s' for b in searches)} "
-          f"(configured: {configured:g} s)")
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; OR-Tools search "
+          f"{', '.join(f'{b:g} s' for b in searches)} (configured: {configured:g} s)")
     if not args.skip_quality:
         quality(args, searches)
     if not args.skip_scale:
