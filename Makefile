@@ -32,7 +32,7 @@ demo: install
 ## on one worker per core (pytest-xdist; each worker has databases of its own)
 TEST_WORKERS ?= auto
 test: install
-	bash scripts/install-system-deps.sh chromium
+	bash scripts/install-system-deps.sh chromium fonts-noto-cjk
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## stop: stop the embedded PostGIS

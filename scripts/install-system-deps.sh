@@ -28,6 +28,9 @@ ext=/usr/share/postgresql/$major/extension
 need=()
 [ -f "$ext/postgis.control" ] || need+=("postgresql-$major-postgis-3")
 [ -f "$ext/pgrouting.control" ] || need+=("postgresql-$major-pgrouting")
-for extra in "$@"; do command -v "$extra" >/dev/null || need+=("$extra"); done
+# Extra packages (the test suite's browser and CJK font): a command, or an installed package.
+for extra in "$@"; do
+  command -v "$extra" >/dev/null || dpkg -s "$extra" >/dev/null 2>&1 || need+=("$extra")
+done
 apt_install "${need[@]}"
 echo "system packages ready: PostgreSQL $major with PostGIS and pgRouting"
