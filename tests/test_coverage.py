@@ -182,3 +182,13 @@ def test_coverage_api_and_cli(scenario, engine, client, cli, tmp_path):
     import pandas as pd
     assert "G4" in set(pd.read_excel(out)["grid_code"])
     assert cli("coverage", "--out", str(tmp_path / "x.txt")).exit_code == 2
+
+
+def test_stored_gaps_are_valid(demo_url):
+    """Gaps are cut by roads (patrol proposals): a self-intersecting one made GEOS fail."""
+    import psycopg
+    from gisapp.db.server import libpq_dsn
+    with psycopg.connect(libpq_dsn(demo_url)) as conn:
+        stored, invalid = conn.execute("SELECT count(gap_geom), count(*) FILTER (WHERE NOT ST_IsValid(gap_geom)) "
+                                       "FROM grid_coverage").fetchone()
+    assert stored > 0 and invalid == 0

@@ -124,7 +124,7 @@ INSERT INTO grid_coverage (grid_id, period, concern_m2, camera_m2, alarm_m2, pat
     gap_m2, gap_geom, cameras_reaching, cameras_online, disputes_in, disputes_out, alarms_in, alarms_out,
     road_m_in, road_m_out, flagged, reasons, computed_at)
 SELECT id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
-    gap_m2, ST_Transform(gap, 4326), reaching, online, disputes_in, disputes_all - disputes_in,
+    gap_m2, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(gap, 4326)), 3)), reaching, online, disputes_in, disputes_all - disputes_in,
     alarms_in, alarms_all - alarms_in, road_in, road_all - road_in,
     gap_m2 > 0 OR share < :target,
     array_remove(ARRAY[

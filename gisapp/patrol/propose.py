@@ -67,12 +67,10 @@ WHERE d.status <> 'closed' AND d.geom && {NEAR_START} AND ST_DWithin(d.geom::geo
 """
 GAPS_SQL = f"""
 SELECT e.id, e.source, e.target, string_agg(DISTINCT g.code, ',') AS grids,
-       sum(ST_Length(ST_Intersection(e.geom, c.gap)::geography)) / 1000 AS km
-FROM (SELECT grid_id, ST_MakeValid(gap_geom) AS gap FROM grid_coverage  -- stored gaps, made valid in lon/lat
-      WHERE period = :period AND gap_geom && {NEAR_START}) c
-JOIN grid g ON g.id = c.grid_id
-JOIN road_edge e ON e.geom && c.gap AND ST_Intersects(e.geom, c.gap)
-WHERE e.{USABLE}
+       sum(ST_Length(ST_Intersection(e.geom, c.gap_geom)::geography)) / 1000 AS km
+FROM grid_coverage c JOIN grid g ON g.id = c.grid_id
+JOIN road_edge e ON e.geom && c.gap_geom AND ST_Intersects(e.geom, c.gap_geom)
+WHERE c.period = :period AND c.gap_geom && {NEAR_START} AND e.{USABLE}
 GROUP BY e.id, e.source, e.target
 """
 ALARMS_SQL = f"""
