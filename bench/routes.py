@@ -642,7 +642,7 @@ def quality(args, searches: list[float]) -> None:
                        + [("greedy", lambda r: r["greedy_s"])]):
         vals = [get(r) for r in rows]
         print(f"{label:26} {statistics.median(vals):6.3f}s {max(vals):6.3f}s")
-    print(f"load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print("defects: " + ("none" if not defects else f"{len(defects)}"))
     for d in defects:
         print("  " + d)

@@ -4,7 +4,6 @@ import zipfile
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point, Polygon
 from sqlalchemy import text
 
 AREAS_CSV = """code,name,level,parent_code,wkt
@@ -28,7 +27,7 @@ BAD_ROWS = {
     "bad number": ("C1,怪,bullet,east-ish,80,online,114.45,34.55", "azimuth", "not a number"),
     "out of range": ("C1,怪,bullet,90,5000,online,114.45,34.55", "range_m", "at most 3000"),
     "missing geometry": ("C1,怪,bullet,90,80,online,,", "geometry", "missing or empty"),
-    "duplicate in file": (f"C9,重复,dome,,80,online,114.45,34.55", "code", "more than once"),
+    "duplicate in file": ("C9,重复,dome,,80,online,114.45,34.55", "code", "more than once"),
 }
 
 
