@@ -17,6 +17,8 @@ from tqdm import tqdm
 
 from gisapp.coverage import projected_srid
 from gisapp.features import DEGREES_PER_METRE
+from gisapp.patrol import routing
+from gisapp.patrol.routing import RoutingError
 
 # Pieces shorter than this (metres) are rounding left-overs, not roads.
 MIN_PIECE_M = 0.01
@@ -108,12 +110,29 @@ def build(conn, settings: dict, progress: bool = False) -> "NetworkStatus":
     return status(conn)
 
 
+# The versions the network was built from, and those of now (no row: never built).
+STALE_SQL = f"""SELECT n.road_version IS NULL OR (n.road_version, n.base_version) <> (({ROAD_VERSION_SQL}), ({BASE_VERSION_SQL}))
+                FROM (SELECT 1) one LEFT JOIN road_network n ON n.id = 1"""
+
+
+def is_stale(conn) -> bool:
+    """True when the network was never built, or the roads or bases changed since."""
+    return bool(conn.execute(text(STALE_SQL)).scalar())
+
+
 def ensure_current(conn, settings: dict) -> bool:
-    """Rebuild the network when the roads changed since it was built; True when it was rebuilt."""
-    if status(conn).stale:
+    """Rebuild the network when the roads or bases changed since it was built; True when it was rebuilt."""
+    if is_stale(conn):
         build(conn, settings)
         return True
     return False
+
+
+def ready(conn, settings: dict) -> None:
+    """Make the network current for routing; RoutingError (field ``network``) without pgRouting."""
+    if not has_pgrouting(conn):
+        raise RoutingError("route planning is off: pgRouting is not installed in this database", "network")
+    ensure_current(conn, settings)
 
 
 @dataclass(frozen=True)
@@ -142,26 +161,16 @@ def has_pgrouting(conn) -> bool:
 def status(conn) -> NetworkStatus:
     """The network's figures; components only where pgRouting is installed."""
     row = conn.execute(text(
-        f"""SELECT (SELECT count(*) FROM road_edge) AS edges, (SELECT count(*) FROM road_vertex) AS vertices,
+        """SELECT (SELECT count(*) FROM road_edge) AS edges, (SELECT count(*) FROM road_vertex) AS vertices,
                    (SELECT coalesce(sum(length_m), 0) / 1000 FROM road_edge) AS length_km,
                    (SELECT count(*) FROM (SELECT v FROM (SELECT source AS v FROM road_edge
                                                         UNION ALL SELECT target FROM road_edge) e
                                           GROUP BY v HAVING count(*) = 1) d) AS dangling,
-                   n.road_version, n.base_version, n.tolerance_m, ({ROAD_VERSION_SQL}) AS roads_now,
-                   ({BASE_VERSION_SQL}) AS bases_now
+                   n.road_version, n.tolerance_m
             FROM (SELECT 1) one LEFT JOIN road_network n ON n.id = 1""")).one()
-    routing = has_pgrouting(conn)
-    components = largest = None
-    if routing and row.edges:
-        components, largest = conn.execute(text(
-            """WITH c AS (SELECT node, component FROM pgr_connectedComponents(
-                              'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edge')),
-                    per AS (SELECT c.component, sum(e.length_m) AS m FROM road_edge e JOIN c ON c.node = e.source
-                            GROUP BY c.component)
-               SELECT count(*), max(m) / sum(m) FROM per""")).one()
-    built = row.road_version is not None
-    stale = not built or (row.road_version, row.base_version) != (row.roads_now, row.bases_now)
-    return NetworkStatus(built=built, stale=stale,
+    has_routing = has_pgrouting(conn)
+    components, largest = routing.components(conn) if has_routing and row.edges else (None, None)
+    return NetworkStatus(built=row.road_version is not None, stale=is_stale(conn),
                          edges=row.edges, vertices=row.vertices, length_km=float(row.length_km),
                          components=components, largest_share=None if largest is None else float(largest),
-                         dangling_ends=row.dangling, tolerance_m=row.tolerance_m, routing=routing)
+                         dangling_ends=row.dangling, tolerance_m=row.tolerance_m, routing=has_routing)

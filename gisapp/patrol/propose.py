@@ -45,10 +45,10 @@ class Candidate:
     kind: str          # dispute, gap, hotspot, alarm
     ref: str           # its code (a grid's code for gaps and hot spots)
     value: float
-    edge: tuple[int, int, float] | None = None   # source, target, minutes along it
+    edge: tuple[int, int] | None = None   # source, target of the street ridden
     edge_id: int | None = None
-    vertex: int | None = None
-    dwell: float = 0.0
+    vertex: int | None = None             # or the vertex stopped at
+    service: float = 0.0                  # minutes along the street, or the dwell at the vertex
 
 
 # Within reach of the start (a box in degrees around it), and the usable vertex nearest a place.
@@ -121,32 +121,26 @@ def _weights(settings: dict, request: Request) -> dict:
 def _candidates(conn, settings: dict, request: Request, params: dict) -> list[Candidate]:
     """What is worth collecting within reach of the start, by kind, with its value."""
     weights, found = _weights(settings, request), []
-    edges: dict[int, tuple[int, int]] = {}
     if any(weights["disputes"].values()):
-        for code, grade, edge, source, target in conn.execute(text(DISPUTES_SQL), params):
-            if weights["disputes"].get(grade, 0) > 0:
-                edges[edge] = (source, target)
-                found.append(Candidate("dispute", code, float(weights["disputes"][grade]), edge=(source, target, edge),
-                                       edge_id=edge))
+        found += [Candidate("dispute", code, float(weights["disputes"][grade]), edge=(source, target), edge_id=edge)
+                  for code, grade, edge, source, target in conn.execute(text(DISPUTES_SQL), params)
+                  if weights["disputes"].get(grade, 0) > 0]
     if weights["gaps"] > 0:
-        for edge, source, target, grids, km in conn.execute(text(GAPS_SQL), params):
-            if km > 0:
-                edges[edge] = (source, target)
-                found.append(Candidate("gap", grids, weights["gaps"] * float(km), edge=(source, target, edge),
-                                       edge_id=edge))
+        found += [Candidate("gap", grids, weights["gaps"] * float(km), edge=(source, target), edge_id=edge)
+                  for edge, source, target, grids, km in conn.execute(text(GAPS_SQL), params) if km > 0]
     if weights["alarms"] > 0:
         found += [Candidate("alarm", code, weights["alarms"], vertex=vertex)
                   for code, vertex in conn.execute(text(ALARMS_SQL), params)]
     if weights["hotspots"] > 0:
         hot = hot_grid_ids(conn, settings)
         dwell = settings["patrol"]["dwell_min"] if request.dwell_min is None else request.dwell_min
-        found += [Candidate("hotspot", code, weights["hotspots"], vertex=vertex, dwell=float(dwell))
+        found += [Candidate("hotspot", code, weights["hotspots"], vertex=vertex, service=float(dwell))
                   for code, vertex in conn.execute(text(HOTSPOT_GRIDS_SQL), dict(params, ids=hot))]
+    ridden = [c for c in found if c.edge_id is not None]
     minutes = dict(conn.execute(text(EDGE_MINUTES_SQL.format(edges=routing.edges_sql(request.mode, settings))),
-                                {"ids": list(edges)}).all())
-    for c in found:
-        if c.edge is not None:
-            c.edge = (c.edge[0], c.edge[1], float(minutes[c.edge[2]]))
+                                {"ids": sorted({c.edge_id for c in ridden})}).all())
+    for c in ridden:
+        c.service = float(minutes[c.edge_id])
     return found
 
 
@@ -155,7 +149,7 @@ def _groups(candidates: list[Candidate], limit: int) -> list[tuple[float, list[C
     most valuable first, at most ``limit`` groups."""
     by_visit: dict[tuple, list[Candidate]] = {}
     for c in candidates:
-        key = ("edge", min(c.edge[:2]), max(c.edge[:2])) if c.edge else ("vertex", c.vertex, c.dwell > 0)
+        key = ("edge", c.edge_id) if c.edge_id is not None else ("vertex", c.vertex, c.service > 0)
         by_visit.setdefault(key, []).append(c)
     groups = sorted(((sum(c.value for c in members), members) for members in by_visit.values()),
                     key=lambda g: -g[0])
@@ -169,9 +163,7 @@ def propose(conn, settings: dict, request: Request) -> dict:
     its ordered ``stops``. RoutingError (a 4xx for the API) when pgRouting is missing, the start
     or end is off the network, or the budget reaches nothing worth collecting.
     """
-    if not network.has_pgrouting(conn):
-        raise RoutingError("route planning is off: pgRouting is not installed in this database", "network")
-    network.ensure_current(conn, settings)
+    network.ready(conn, settings)
     patrol = settings["patrol"]
     start, _ = routing.nearest_vertex(conn, *request.start, request.mode, settings, patrol["max_start_m"])
     end = start if request.end is None else routing.nearest_vertex(
@@ -188,11 +180,11 @@ def propose(conn, settings: dict, request: Request) -> dict:
     for g, (_, members) in enumerate(groups):
         first = members[0]
         if first.edge:
-            source, target, minutes = first.edge
-            stops += [Stop(source, target, minutes, g), Stop(target, source, minutes, g)]
+            source, target = first.edge
+            stops += [Stop(source, target, first.service, g), Stop(target, source, first.service, g)]
             owners += [g, g]
         else:
-            stops.append(Stop(first.vertex, first.vertex, first.dwell, g))
+            stops.append(Stop(first.vertex, first.vertex, first.service, g))
             owners.append(g)
     places = sorted({start, end} | {s.arrive for s in stops} | {s.leave for s in stops})
     index = {v: i for i, v in enumerate(places)}
@@ -207,17 +199,17 @@ def propose(conn, settings: dict, request: Request) -> dict:
         raise RoutingError(f"nothing worth collecting can be reached and left within {request.budget_min:g} minutes "
                            f"by {request.mode} from the start ({len(groups)} place(s) considered)", "budget_min")
     visited = [groups[owners[i]][1][0] for order in chosen for i in order]
-    places = {(kind, key): (lon, lat) for kind, key, lon, lat in conn.execute(text(STOP_PLACES_SQL), {
+    where = {(kind, key): (lon, lat) for kind, key, lon, lat in conn.execute(text(STOP_PLACES_SQL), {
         "edges": [c.edge_id for c in visited if c.edge_id], "vertices": [c.vertex for c in visited if c.vertex]})}
     features = [_route_feature(conn, settings, request, (start, end), index[start],
                                [(stops[i], indexed[i]) for i in order],
-                               [groups[owners[i]] for i in order], travel, places) for order in chosen if order]
+                               [groups[owners[i]] for i in order], travel, where) for order in chosen if order]
     return {"type": "FeatureCollection", "features": features}
 
 
 def _route_feature(conn, settings: dict, request: Request, ends: tuple[int, int], start_index: int,
                    stops: list[tuple[Stop, Stop]], groups: list[tuple[float, list[Candidate]]], travel,
-                   places: dict) -> dict:
+                   where: dict) -> dict:
     """One route's Feature: the path through its stops, its figures, and its stops with arrival minutes
     and where they are (lon, lat: the middle of the edge ridden, or the vertex stopped at).
 
@@ -231,7 +223,7 @@ def _route_feature(conn, settings: dict, request: Request, ends: tuple[int, int]
     for (_, stop), (value, members) in zip(stops, groups):
         arrival += travel[at, stop.arrive]
         first = members[0]
-        lon, lat = places[("edge", first.edge_id) if first.edge_id else ("vertex", first.vertex)]
+        lon, lat = where[("edge", first.edge_id) if first.edge_id else ("vertex", first.vertex)]
         listed.append({"arrive_min": round(arrival, 1), "dwell_min": round(stop.service, 1) if stop.arrive == stop.leave
                        else 0.0, "value": round(value, 3), "lon": round(lon, 7), "lat": round(lat, 7),
                        "collects": [{"kind": c.kind, "ref": c.ref} for c in members]})

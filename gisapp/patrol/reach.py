@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from gisapp.coverage.sql import ACTIVE_AT
-from gisapp.patrol import routing
+from gisapp.patrol import network, routing
 
 ROUTE_VERTICES_SQL = f"""
 SELECT DISTINCT v.id FROM patrol_route r
@@ -24,10 +24,6 @@ FROM patrol_base b CROSS JOIN LATERAL (
     SELECT source, target, geom FROM road_edge WHERE road_class <> ALL(CAST(:closed AS text[]))
     ORDER BY geom <-> b.geom LIMIT 1) e
 """
-MINUTES_SQL = """
-SELECT node, agg_cost FROM pgr_drivingDistance(:edges, CAST(:sources AS bigint[]), :limit,
-                                               directed := false, equicost := true)
-"""
 ALARMS_SQL = """
 SELECT a.code, a.enterprise, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat, v.id AS vertex
 FROM alarm_point a CROSS JOIN LATERAL (
@@ -37,18 +33,12 @@ WHERE a.status = 'online' ORDER BY a.code
 """
 
 
-def _minutes_from(conn, settings: dict, mode: str, sources: list[int], limit: float) -> dict[int, float]:
-    """Minutes from the nearest of ``sources`` to every vertex within ``limit`` minutes at ``mode``."""
-    if not sources:
-        return {}
-    rows = conn.execute(text(MINUTES_SQL), {"edges": routing.edges_sql(mode, settings), "sources": sources,
-                                            "limit": limit})
-    return dict(rows.all())
-
-
 def alarm_reach(conn, settings: dict, period: str) -> list[dict]:
     """Each online alarm with the minutes from the patrols active at ``period`` (day or night time of
-    the configuration) and from the nearest base, and whether the patrols reach it in time."""
+    the configuration) and from the nearest base, and whether the patrols reach it in time.
+
+    The network is made current first; RoutingError without pgRouting."""
+    network.ready(conn, settings)
     patrol = settings["patrol"]
     limit = float(patrol["alarm_reach_min"]) * 3
     at = settings["coverage"][period]
@@ -56,11 +46,11 @@ def alarm_reach(conn, settings: dict, period: str) -> list[dict]:
     for mode in patrol["speed_kmh"]:
         sources = list(conn.execute(text(ROUTE_VERTICES_SQL), {
             "mode": mode, "at": at, "width": settings["sight_width_m"][mode]}).scalars())
-        for vertex, minutes in _minutes_from(conn, settings, mode, sources, limit).items():
+        for vertex, minutes in routing.minutes_from(conn, mode, settings, sources, limit).items():
             from_routes[vertex] = min(minutes, from_routes.get(vertex, minutes))
     response = patrol["response_mode"]
     bases = list(conn.execute(text(BASE_VERTICES_SQL), {"closed": routing.closed_classes(response, settings)}).scalars())
-    from_bases = _minutes_from(conn, settings, response, bases, limit)
+    from_bases = routing.minutes_from(conn, response, settings, bases, limit)
     found = []
     for alarm in conn.execute(text(ALARMS_SQL)).mappings():
         minutes = from_routes.get(alarm["vertex"])

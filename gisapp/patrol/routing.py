@@ -70,6 +70,26 @@ def cost_matrix(conn, mode: str, settings: dict, vertices: list[int]) -> dict[tu
     return {(a, b): cost for a, b, cost in rows}
 
 
+def components(conn) -> tuple[int, float]:
+    """How many connected components the network has, and the largest one's share of its length."""
+    return tuple(conn.execute(text(
+        """WITH c AS (SELECT node, component FROM pgr_connectedComponents(
+                          'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edge')),
+                per AS (SELECT c.component, sum(e.length_m) AS m FROM road_edge e JOIN c ON c.node = e.source
+                        GROUP BY c.component)
+           SELECT count(*), max(m) / sum(m) FROM per""")).one())
+
+
+def minutes_from(conn, mode: str, settings: dict, sources: list[int], limit: float) -> dict[int, float]:
+    """Minutes from the nearest of ``sources`` to every vertex within ``limit`` minutes at ``mode``."""
+    if not sources:
+        return {}
+    return dict(conn.execute(text(
+        "SELECT node, agg_cost FROM pgr_drivingDistance(:edges, CAST(:sources AS bigint[]), :limit, "
+        "directed := false, equicost := true)"),
+        {"edges": edges_sql(mode, settings), "sources": sources, "limit": limit}).all())
+
+
 def path_through(conn, mode: str, settings: dict, vertices: list[int]) -> dict:
     """The shortest way through ``vertices`` in order: GeoJSON geometry (lon/lat), length in metres
     and minutes of travel. RoutingError when a leg has no path."""

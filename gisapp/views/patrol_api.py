@@ -25,8 +25,21 @@ bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
                   description="Patrol planning (人网): the road network and proposed routes")
 csrf.exempt(bp)  # a bearer token needs none; a browser session's is checked by protect_browser_session
 
-BASE_SQL = """SELECT ST_X(b.geom), ST_Y(b.geom) FROM patrol_base b LEFT JOIN patrol_team t ON t.id = b.team_id
+BASE_SQL = """SELECT ST_X(b.geom), ST_Y(b.geom) FROM patrol_base b
               WHERE {where} ORDER BY (b.kind = 'team_station') DESC, b.code LIMIT 1"""
+
+
+def _routed(work):
+    """``work(conn, settings)`` in the request's session; a RoutingError is a 422 naming its field. A network
+    rebuilt on the way is kept (committed); the work itself saves nothing."""
+    session, settings = db_session(), current_app.config["GISAPP"]
+    try:
+        result = work(session.connection(), settings)
+    except RoutingError as exc:
+        session.rollback()
+        refuse(422, exc.field, str(exc))
+    session.commit()
+    return result
 
 
 def _team_id(code: str) -> int:
@@ -66,14 +79,9 @@ def network_status():
 def alarm_reach_view(query: dict):
     """Each online alarm (地网) with the minutes by road from the nearest patrol active in the shift and
     from the nearest base, and whether the patrols reach it within the configured minutes."""
-    session, settings = db_session(), current_app.config["GISAPP"]
-    conn = session.connection()
-    if not network.has_pgrouting(conn):
-        refuse(422, "network", "route planning is off: pgRouting is not installed in this database")
-    network.ensure_current(conn, settings)
-    alarms = alarm_reach(conn, settings, query["period"])
-    session.commit()  # a network rebuilt on the way is kept
-    return jsonify(period=query["period"], limit_min=settings["patrol"]["alarm_reach_min"], alarms=alarms)
+    alarms = _routed(lambda conn, settings: alarm_reach(conn, settings, query["period"]))
+    return jsonify(period=query["period"], limit_min=current_app.config["GISAPP"]["patrol"]["alarm_reach_min"],
+                   alarms=alarms)
 
 
 @bp.route("/path", methods=["POST"])
@@ -84,20 +92,14 @@ def path_view(body: dict):
     """The way along the roads through waypoints in order (each snapped to its nearest usable road), for
     drawing a route leg by leg; with its length and minutes at the mode's speed."""
     protect_browser_session()
-    session, settings = db_session(), current_app.config["GISAPP"]
-    conn = session.connection()
-    try:
-        if not network.has_pgrouting(conn):
-            raise RoutingError("route planning is off: pgRouting is not installed in this database", "network")
-        network.ensure_current(conn, settings)
+
+    def way_through(conn, settings):
+        network.ready(conn, settings)
         vertices = [routing.nearest_vertex(conn, lon, lat, body["mode"], settings,
                                            settings["patrol"]["max_start_m"], f"points[{i}]")[0]
                     for i, (lon, lat) in enumerate(body["points"])]
-        way = routing.path_through(conn, body["mode"], settings, vertices)
-    except RoutingError as exc:
-        session.rollback()
-        refuse(422, exc.field, str(exc))
-    session.commit()  # a network rebuilt on the way is kept
+        return routing.path_through(conn, body["mode"], settings, vertices)
+    way = _routed(way_through)
     return jsonify(type="Feature", geometry=json.loads(way["geometry"]),
                    properties={"mode": body["mode"], "length_m": round(way["length_m"], 1),
                                "minutes": round(way["minutes"], 1)})
@@ -121,14 +123,7 @@ def propose_view(body: dict):
                       budget_min=body["budget_min"], period=body["period"], routes=body["routes"],
                       dwell_min=body.get("dwell_min"), weights=body.get("weights", {}),
                       sight_width_m=body.get("sight_width_m"))
-    session = db_session()
-    try:
-        found = propose(session.connection(), current_app.config["GISAPP"], request)
-    except RoutingError as exc:
-        session.rollback()
-        refuse(422, exc.field, str(exc))
-    session.commit()  # a network rebuilt on the way is kept
-    response = jsonify(found)
+    response = jsonify(_routed(lambda conn, settings: propose(conn, settings, request)))
     response.mimetype = GEOJSON
     return response
 
@@ -136,6 +131,7 @@ def propose_view(body: dict):
 def _route_team(code: str) -> str | None:
     return db_session().execute(text("SELECT t.code FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id "
                                      "WHERE r.code = :c"), {"c": code}).scalar()
+
 
 
 @bp.route("/evaluate", methods=["POST"])
