@@ -203,3 +203,14 @@ def test_alarm_reach_by_road_per_shift(demo_client, tokens):
     assert any(by_night[c] is None or by_night[c] > by_day[c] for c in by_day), "fewer routes ride at night"
     assert all(a["base_min"] is not None for a in day.json["alarms"]), "the town is one network"
     assert demo_client.get("/api/patrol/alarm-reach?period=dusk", headers=tokens["center"]).status_code == 400
+
+
+def test_evaluating_a_saved_route_redrawn_keeps_its_shift(demo_client, tokens):
+    """A new line for a saved route keeps the route's time windows: redrawn the same, nothing changes."""
+    route = demo_client.get("/api/collections/routes/items/R01", headers=tokens["center"]).json
+    assert route["properties"]["shift"] == "night", "R01 rides by night only"
+    answer = demo_client.post("/api/patrol/evaluate", json={"route": "R01", "geometry": route["geometry"]},
+                              headers=tokens["center"])
+    assert answer.status_code == 200, answer.json
+    for row in answer.json["grids"]:
+        assert row["covered_share_after"] == pytest.approx(row["covered_share_before"], abs=1e-6), row

@@ -11,6 +11,7 @@ from gisapp.access import PATROL_PLANNERS, PATROL_READERS
 from gisapp.api import ApiBlueprint, Refusal, refuse
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.editing import EditError
+from gisapp.entities import ENTITIES
 from gisapp.patrol import export, network, routing
 from gisapp.patrol.reach import alarm_reach
 from gisapp.patrol.evaluate import evaluate
@@ -133,6 +134,12 @@ def _route_team(code: str) -> str | None:
                                      "WHERE r.code = :c"), {"c": code}).scalar()
 
 
+def _stored_route(code: str) -> dict:
+    """A saved route's properties as its entity exports them (time windows, weekdays … as text), no geometry."""
+    row = db_session().execute(text(f"SELECT * FROM ({ENTITIES['routes'].export_sql}) r WHERE r.code = :c"),
+                               {"c": code}).mappings().one()
+    return {k: v for k, v in row.items() if k not in ("code", "geom")}
+
 
 @bp.route("/evaluate", methods=["POST"])
 @roles_allowed(*PATROL_PLANNERS)
@@ -149,14 +156,9 @@ def evaluate_view(body: dict):
         refuse(404, "route", f"no patrol route {existing!r}")
     _team_id(team)
     properties = {k: body[k] for k in ("mode", "sight_width_m", "time_windows", "weekdays", "name") if k in body}
-    if "geometry" in body:
-        properties = {"name": "试走 trial", "team_code": team, **properties}
-        if existing:
-            stored = db_session().execute(text(
-                "SELECT r.name, r.mode, r.sight_width_m, r.active FROM patrol_route r WHERE r.code = :c"),
-                {"c": existing}).one()
-            properties = {"name": stored.name, "mode": stored.mode, "sight_width_m": stored.sight_width_m,
-                          "team_code": team, **{k: v for k, v in properties.items() if k != "name" or "name" in body}}
+    if "geometry" in body:  # the route as saved (or a new one's name), with what the body changes
+        stored = _stored_route(existing) if existing else {"name": "试走 trial"}
+        properties = {**stored, "team_code": team, **properties}
     feature = {"type": "Feature", "geometry": body.get("geometry"), "properties": properties}
     session, settings = db_session(), current_app.config["GISAPP"]
     try:
