@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from gisapp.coverage import PERIODS, compute_grids
 from gisapp.editing import EditError, create_feature, replace_feature
+from gisapp.features import DEGREES_PER_METRE
 from gisapp.io.validate import RowError
 
 # The grids a route reaches: within its sight width of its line (a stored route's, or a GeoJSON one).
@@ -87,7 +88,7 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
         raise EditError([RowError(1, "route", f"no patrol route {existing!r}")], 404)
     widths = settings["sight_width_m"]
     mode = props.get("mode") or (stored.mode if stored else None)
-    params = {"code": code, "deg": 600 / 66000,  # the widest sight width (500 m) and more, in degrees
+    params = {"code": code, "deg": 600 * DEGREES_PER_METRE,  # the widest sight width (500 m) and more
               "width": props.get("sight_width_m") or (stored and stored.sight_width_m) or widths.get(mode)
               or max(widths.values())}
     switching = existing is not None and feature.get("geometry") is None
@@ -109,7 +110,7 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
             create_feature(conn, "routes", {**feature, "properties": {**props, "code": code}}, settings)
         compute_grids(conn, settings, ids)
         after = _figures(conn, ids)
-        passes = conn.execute(text(PASSES_SQL), dict(params, reach=reach, reach_deg=reach / 66000 * 1.5,
+        passes = conn.execute(text(PASSES_SQL), dict(params, reach=reach, reach_deg=reach * DEGREES_PER_METRE,
                                                      hot=list(hot_grids))).one()
         route_mode = conn.execute(text("SELECT mode FROM patrol_route WHERE code = :code"), params).scalar()
     finally:

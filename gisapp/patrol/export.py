@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import text
 
 from gisapp import domain
+from gisapp.features import DEGREES_PER_METRE
 
 ROUTE_SQL = """
 SELECT r.code, r.name, r.mode, t.code AS team, t.name AS team_name, ST_AsGeoJSON(r.geom) AS geojson,
@@ -62,8 +63,8 @@ def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[di
     if route is None:
         return None
     reach = settings["coverage"]["alarm_patrol_reach_m"]
-    points = conn.execute(text(WAYPOINTS_SQL), {"code": code, "width": route.width, "deg": route.width / 60000,
-                                                "reach": reach, "reach_deg": reach / 60000}).mappings().all()
+    points = conn.execute(text(WAYPOINTS_SQL), {"code": code, "width": route.width, "deg": route.width * DEGREES_PER_METRE,
+                                                "reach": reach, "reach_deg": reach * DEGREES_PER_METRE}).mappings().all()
     waypoints = [{"kind": p["kind"], "code": p["code"], "name": p["name"], "lon": p["lon"], "lat": p["lat"],
                   "along": float(p["sort"]),
                   "description": f"{KINDS[p['kind']]}: {_label(p['kind'], p['detail'], settings['dispute_categories'])}"} for p in points]

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from gisapp import clock
 from gisapp.disputes.figures import hotspots
+from gisapp.features import DEGREES_PER_METRE
 from gisapp.patrol import network, routing
 from gisapp.patrol.orienteering import Stop, solve
 from gisapp.patrol.routing import RoutingError
@@ -172,7 +173,7 @@ def propose(conn, settings: dict, request: Request) -> dict:
     sight = request.sight_width_m or settings["sight_width_m"][request.mode]
     radius_m = request.budget_min * metres_per_minute / (2 if end == start else 1)
     params = {"lon": request.start[0], "lat": request.start[1], "period": request.period,
-              "radius_deg": radius_m / 66000, "sight": sight, "reach": settings["coverage"]["alarm_patrol_reach_m"],
+              "radius_deg": radius_m * DEGREES_PER_METRE, "sight": sight, "reach": settings["coverage"]["alarm_patrol_reach_m"],
               "closed": routing.closed_classes(request.mode, settings)}
     groups = _groups(_candidates(conn, settings, request, params), patrol["max_candidates"])
 
