@@ -41,6 +41,9 @@ STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outl
 SHIFTS = {"day": "白天 day", "night": "夜间 night", "day_and_night": "昼夜 day and night", "all_day": "全天 all day",
           "other": "其他时段 other times"}
 COVERAGE_BANDS = {"high": "达标 at target", "medium": "接近 near target", "low": "偏低 low"}
+# How far by road a patrol of the period is: within the alarm limit (patrol.alarm_reach_min), twice or three times it.
+REACH_BANDS = {"within": "报警时限内 within the alarm limit", "twice": "两倍时限内 within twice the limit",
+               "thrice": "三倍时限内 within three times the limit"}
 # Why a grid is flagged (gisapp/coverage/sql.py), listed comma-separated in the coverage layers.
 COVERAGE_REASONS = {"gap": "有盲区 gap", "share_below_target": "覆盖率低于目标 share below target",
                     "no_camera": "无摄像机 no camera", "cameras_offline": "摄像机离线 cameras offline",
@@ -53,7 +56,7 @@ VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domai
                 "road_classes": domain.ROAD_CLASSES, "dispute_grades": domain.DISPUTE_GRADES,
                 "dispute_statuses": domain.DISPUTE_STATUSES, "dispute_levels": domain.DISPUTE_LEVELS,
                 "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS,
-                "coverage_reasons": COVERAGE_REASONS,
+                "coverage_reasons": COVERAGE_REASONS, "reach_bands": REACH_BANDS,
                 # configurable: load_catalogue takes the configured ones
                 "dispute_categories": domain.DISPUTE_CATEGORIES}
 

@@ -39,7 +39,7 @@ DEFAULTS: dict = {
         "min_gap_m2": 200.0,        # gap parts smaller than this are slivers, ignored
         "target_share": 0.8,        # a grid whose covered share of its area of concern is below this is flagged
         "road_buffer_m": 30.0,      # the area of concern is the grid within this of a road (when roads exist)
-        "alarm_patrol_reach_m": 500.0,  # an alarm farther than this from every active patrol route is flagged
+        "alarm_patrol_reach_m": 500.0,  # without pgRouting: an alarm farther than this from every active route is flagged
         "day": "10:00",             # the time of day that "day" coverage is computed for
         "night": "23:00",           # the time of night that "night" coverage is computed for
     },
@@ -61,7 +61,7 @@ DEFAULTS: dict = {
         "max_start_m": 300.0,       # a start or end farther than this from a usable road is refused
         "max_candidates": 150,      # the most valuable places a proposal chooses among
         "solver_seconds": 2.0,      # OR-Tools' search time for a proposal
-        "alarm_reach_min": 10.0,    # an alarm is in a shift's patrol reach within so many minutes by road
+        "alarm_reach_min": 10.0,    # an alarm farther than this by road from a shift's patrols is flagged
         "response_mode": "motorcycle",  # how a base's team answers an alarm (minutes from a base)
     },
     # Days from receipt to due date, by dispute grade.

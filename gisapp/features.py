@@ -30,7 +30,8 @@ def sql_params(settings: dict, viewer=None) -> dict:
     ``sight_widths`` (JSON, by mode, from configuration); ``now`` (the clock's time, for overdue);
     ``day`` and ``night`` (the configured times of coverage's periods, for a route's shift);
     ``share_high`` and ``share_medium`` (the lower bounds of the coverage bands: the configured
-    target share, and three quarters of it); ``viewer_role`` and ``viewer_grids`` (the signed-in
+    target share, and three quarters of it); ``reach_min`` (the minutes by road within which a patrol
+    reaches an alarm in time); ``viewer_role`` and ``viewer_grids`` (the signed-in
     user's role and the grids it is limited to, NULL for all, for rows whose personal data only some
     users may see; no role and no grids without a user).
     """
@@ -38,6 +39,7 @@ def sql_params(settings: dict, viewer=None) -> dict:
     return {"sight_widths": json.dumps(settings["sight_width_m"]), "now": clock.now(),
             "day": coverage["day"], "night": coverage["night"], "share_high": coverage["target_share"],
             "share_medium": coverage["target_share"] * MEDIUM_BAND_OF_TARGET,
+            "reach_min": float(settings["patrol"]["alarm_reach_min"]),
             "viewer_role": getattr(viewer, "role", ""), "viewer_grids": grids_of(viewer)}
 
 

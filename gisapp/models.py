@@ -410,6 +410,33 @@ road_network = Table(
 )
 
 
+# Minutes by road from the nearest patrol active by day, by night, and from the nearest base, per
+# vertex and per alarm point (kept current by gisapp.patrol.reach; see migration 0008).
+reach_vertex = Table(
+    "reach_vertex", Base.metadata,
+    Column("vertex_id", BigInteger, fk("reach_vertex", "vertex_id", "road_vertex.id", "CASCADE"), primary_key=True),
+    Column("source", Text, primary_key=True),
+    Column("minutes", Float, nullable=False),
+    CheckConstraint("source IN ('day', 'night', 'base')", name="ck_reach_vertex_source"),
+)
+reach_alarm = Table(
+    "reach_alarm", Base.metadata,
+    Column("alarm_id", Integer, fk("reach_alarm", "alarm_id", "alarm_point.id", "CASCADE"), primary_key=True),
+    Column("period", Text, primary_key=True),
+    Column("patrol_min", Float),
+    Column("base_min", Float),
+    CheckConstraint("period IN ('day', 'night')", name="ck_reach_alarm_period"),
+)
+# What the reach was computed from (versions and settings), so a stale one is known.
+reach_state = Table(
+    "reach_state", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("signature", Text, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("id = 1", name="ck_reach_state_one_row"),
+)
+
+
 user_grid = Table(
     "user_grid", Base.metadata,
     Column("user_id", Integer, fk("user_grid", "user_id", "app_user.id", "CASCADE"), primary_key=True),

@@ -41,7 +41,8 @@ def _params(conn, settings: dict) -> dict:
     reach = max(MAX_CORRIDOR_M, cov["road_buffer_m"], cov["alarm_patrol_reach_m"])
     return {"srid": projected_srid(conn, settings), "widths": json.dumps(settings["sight_width_m"]),
             "road_buffer": cov["road_buffer_m"], "min_gap": cov["min_gap_m2"], "target": cov["target_share"],
-            "alarm_reach": cov["alarm_patrol_reach_m"], "day": cov["day"], "night": cov["night"],
+            "alarm_reach": cov["alarm_patrol_reach_m"], "alarm_reach_min": float(settings["patrol"]["alarm_reach_min"]),
+            "day": cov["day"], "night": cov["night"],
             "deg": reach * DEGREES_PER_METRE, "road_deg": cov["road_buffer_m"] * DEGREES_PER_METRE,
             "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
 
@@ -57,7 +58,12 @@ def compute_grids(conn, settings: dict, grid_ids: list[int]) -> None:
 
 
 def recompute_dirty(conn, settings: dict) -> int:
-    """Recompute the grids marked dirty by the last changes; return how many."""
+    """Recompute the grids marked dirty by the last changes; return how many.
+
+    The patrols' reach by road is brought up to date first (it marks the grids of alarms whose
+    reach changed)."""
+    from gisapp.patrol import reach  # the patrol package builds on this one
+    reach.refresh(conn, settings)
     ids = conn.execute(text("SELECT grid_id FROM coverage_dirty ORDER BY grid_id")).scalars().all()
     compute_grids(conn, settings, list(ids))
     return len(ids)
@@ -70,6 +76,9 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
     Batches of grids are independent transactions, run on ``workers`` connections at once
     (default: one per CPU core), so a whole city uses every core of the database machine.
     """
+    from gisapp.patrol import reach  # the patrol package builds on this one
+    with engine.begin() as conn:
+        reach.refresh(conn, settings, force=not only_dirty)
     with engine.connect() as conn:
         table = "coverage_dirty" if only_dirty else "grid"
         column = "grid_id" if only_dirty else "id"

@@ -4,8 +4,9 @@ Everything is measured in metres in the projected CRS ``:srid``. Inputs come thr
 indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom.
 Both periods are computed in one pass: only the patrol corridors depend on the time of day.
 Parameters: ids (grid ids), day and night (times of day), srid, widths (JSON sight width by mode),
-road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach,
-deg (a margin in degrees wide enough for any corridor or alarm reach).
+road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach (metres, the
+straight-line fallback), alarm_reach_min (minutes by road), deg (a margin in degrees wide enough for
+any corridor or alarm reach).
 """
 
 # A route patrols at time t when one of its windows contains t (a window may cross midnight);
@@ -89,11 +90,19 @@ dispute_pts AS (  -- each grid's disputes, transformed once
     SELECT d.grid_id AS id, d.status <> 'closed' AS open, ST_Transform(d.geom, :srid) AS p
     FROM dispute d WHERE d.grid_id = ANY(:ids)
 ),
-alarm_pts AS (  -- each grid's alarm points, and whether any active route is within reach
+alarm_pts AS (  -- each grid's alarm points; whether the patrols of each period reach them in time by road
+    -- (reach_alarm, kept by gisapp.patrol.reach) or, where that was not computed (no pgRouting, no
+    -- roads), whether any active route is within the straight-line reach
     SELECT g.id, ST_Transform(a.geom, :srid) AS p,
-           NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
-                       AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
+           CASE WHEN rd.alarm_id IS NOT NULL THEN coalesce(rd.patrol_min > :alarm_reach_min, true) ELSE line.far END AS far_day,
+           CASE WHEN rn.alarm_id IS NOT NULL THEN coalesce(rn.patrol_min > :alarm_reach_min, true) ELSE line.far END AS far_night
     FROM g JOIN alarm_point a ON a.geom && g.g4326 AND ST_Covers(g.g4326, a.geom)
+    LEFT JOIN reach_alarm rd ON rd.alarm_id = a.id AND rd.period = 'day'
+    LEFT JOIN reach_alarm rn ON rn.alarm_id = a.id AND rn.period = 'night'
+    LEFT JOIN LATERAL (
+        SELECT NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
+                           AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
+        WHERE rd.alarm_id IS NULL OR rn.alarm_id IS NULL) line ON true
 ),
 road_parts AS (  -- each grid's road pieces
     SELECT g.id, ST_Intersection(ST_Transform(rd.geom, :srid), g.geom) AS part
@@ -108,7 +117,7 @@ counted AS (
         FROM dispute_pts dp WHERE dp.id = gp.id) dc
     CROSS JOIN LATERAL (
         SELECT count(*) FILTER (WHERE ST_Intersects(ap.p, gp.watched)) AS alarms_in, count(*) AS alarms_all,
-               count(*) FILTER (WHERE ap.far) AS alarms_far
+               count(*) FILTER (WHERE CASE gp.period WHEN 'day' THEN ap.far_day ELSE ap.far_night END) AS alarms_far
         FROM alarm_pts ap WHERE ap.id = gp.id) ac
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(ST_Length(rp.part)), 0) AS road_all,

@@ -5,6 +5,11 @@ description, so the same checks apply), the grids it reaches are computed by
 ``gisapp.coverage.compute_grids`` without it and with it, and the savepoint is rolled back:
 nothing is kept, and the figures are those the stored coverage would show. An existing route
 (by code) is compared with itself switched off, or with the changes given.
+
+With pgRouting, the patrols' reach by road (``gisapp.patrol.reach``) is computed again with the
+route too: the alarms it brings within reach are those newly within the limit by day or by night,
+and the grids holding them are compared as well (their figures before are the stored ones).
+Without pgRouting, the alarms are those within the straight-line reach, as coverage then counts.
 """
 from __future__ import annotations
 
@@ -17,11 +22,16 @@ from gisapp.coverage import PERIODS, compute_grids
 from gisapp.editing import EditError, create_feature, replace_feature
 from gisapp.features import DEGREES_PER_METRE
 from gisapp.io.validate import RowError
+from gisapp.patrol import network, reach
 
 # The grids a route reaches: within its sight width of its line (a stored route's, or a GeoJSON one).
 GRIDS_SQL = """
 SELECT g.id FROM grid g, (SELECT {line} AS geom) r
 WHERE g.geom && ST_Expand(r.geom, :deg) AND ST_DWithin(g.geom::geography, r.geom::geography, :width)
+"""
+# The grids holding the alarms named.
+ALARM_GRIDS_SQL = """
+SELECT g.id FROM alarm_point a JOIN grid g ON g.geom && a.geom AND ST_Covers(g.geom, a.geom) WHERE a.code = ANY(:codes)
 """
 STORED = "(SELECT geom FROM patrol_route WHERE code = :code)"
 GIVEN = "ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326)"
@@ -29,7 +39,7 @@ FIGURES_SQL = """
 SELECT g.code AS grid, gc.period, gc.covered_share, gc.gap_m2, gc.patrol_m2, gc.reasons
 FROM grid_coverage gc JOIN grid g ON g.id = gc.grid_id WHERE gc.grid_id = ANY(:ids)
 """
-# What the route passes: open disputes within sight, online alarms within reach, its length.
+# What the route passes: open disputes within sight, online alarms within the straight-line reach, its length.
 PASSES_SQL = """
 SELECT ST_Length(r.geom::geography) AS length_m,
        (SELECT coalesce(json_agg(json_build_object('code', d.code, 'grade', d.grade) ORDER BY d.code), '[]')
@@ -68,6 +78,12 @@ def _reached(conn, line: str, params: dict) -> set[int]:
     return set(conn.execute(text(GRIDS_SQL.format(line=line)), params).scalars())
 
 
+def _in_reach(conn, settings: dict) -> set[tuple[str, str]]:
+    """The online alarms the patrols reach within the limit by road, as (code, period)."""
+    return {(alarm["code"], period) for period in PERIODS
+            for alarm in reach.alarm_reach(conn, settings, period) if alarm["in_reach"]}
+
+
 def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None, hot_grids: list[int] = (),
              dwell_min: float = 0.0) -> dict:
     """Evaluate the route ``feature`` (a GeoJSON Feature of the routes layer); nothing is saved.
@@ -79,7 +95,7 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
     reaches with per-period figures before and after, and what it passes. EditError (400, or 404
     for an unknown ``existing``) when the route is not a valid route.
     """
-    reach = settings["coverage"]["alarm_patrol_reach_m"]
+    straight = settings["coverage"]["alarm_patrol_reach_m"]
     props = feature.get("properties") or {}
     code = existing or f"WHATIF-{uuid.uuid4().hex[:12]}"
     stored = conn.execute(text("SELECT mode, sight_width_m FROM patrol_route WHERE code = :code"),
@@ -99,6 +115,8 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
             grids |= _reached(conn, GIVEN, dict(params, geojson=json.dumps(feature["geometry"])))
         if switching:  # the stored route switched off, then on
             conn.execute(text("UPDATE patrol_route SET active = false WHERE code = :code"), params)
+        by_road = network.has_pgrouting(conn)
+        reached_before = _in_reach(conn, settings) if by_road else set()
         ids = sorted(grids)
         compute_grids(conn, settings, ids)
         before = _figures(conn, ids)
@@ -108,14 +126,22 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
             replace_feature(conn, "routes", existing, {**feature, "properties": {**props, "code": existing}}, settings)
         else:
             create_feature(conn, "routes", {**feature, "properties": {**props, "code": code}}, settings)
+        if by_road:
+            reached_after = _in_reach(conn, settings)
+            brought = sorted({code for code, _ in reached_after - reached_before})
+            changed = sorted({code for code, _ in reached_after ^ reached_before})
+            crossed = set(conn.execute(text(ALARM_GRIDS_SQL), {"codes": changed}).scalars()) - grids
+            before.update(_figures(conn, sorted(crossed)))
+            ids = sorted(grids | crossed)
         compute_grids(conn, settings, ids)
         after = _figures(conn, ids)
-        passes = conn.execute(text(PASSES_SQL), dict(params, reach=reach, reach_deg=reach * DEGREES_PER_METRE,
+        passes = conn.execute(text(PASSES_SQL), dict(params, reach=straight, reach_deg=straight * DEGREES_PER_METRE,
                                                      hot=list(hot_grids))).one()
         route_mode = conn.execute(text("SELECT mode FROM patrol_route WHERE code = :code"), params).scalar()
     finally:
         savepoint.rollback()
     speed = settings["patrol"]["speed_kmh"][route_mode] * 1000 / 60
     return {"length_m": round(passes.length_m, 1), "duration_min": round(passes.length_m / speed + dwell_min, 1),
-            "mode": route_mode, "grids": _compare(before, after), "disputes": passes.disputes, "alarms": passes.alarms,
+            "mode": route_mode, "grids": _compare(before, after), "disputes": passes.disputes,
+            "alarms": brought if by_road else passes.alarms,
             "hotspots": passes.hotspots, "periods": list(PERIODS)}

@@ -68,7 +68,7 @@ SELECT vertex AS id, ST_Centroid(ST_Collect(p)) AS g FROM network_end GROUP BY v
 """
 
 WRITE_SQL = [
-    "TRUNCATE road_edge, road_vertex",
+    "TRUNCATE road_edge, road_vertex, reach_vertex, reach_state",  # the reach is computed anew on the new network
     # Each edge's ends are moved onto its vertices, so that the edges meet exactly; a piece no
     # longer than the tolerance whose ends are one vertex is dropped.
     """CREATE TEMP TABLE network_edge ON COMMIT DROP AS

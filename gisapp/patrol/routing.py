@@ -80,14 +80,30 @@ def components(conn) -> tuple[int, float]:
            SELECT count(*), max(m) / sum(m) FROM per""")).one())
 
 
-def minutes_from(conn, mode: str, settings: dict, sources: list[int], limit: float) -> dict[int, float]:
-    """Minutes from the nearest of ``sources`` to every vertex within ``limit`` minutes at ``mode``."""
-    if not sources:
-        return {}
-    return dict(conn.execute(text(
-        "SELECT node, agg_cost FROM pgr_drivingDistance(:edges, CAST(:sources AS bigint[]), :limit, "
-        "directed := false, equicost := true)"),
-        {"edges": edges_sql(mode, settings), "sources": sources, "limit": limit}).all())
+def record_minutes(conn, mode: str, settings: dict, source: str, limit: float) -> None:
+    """Store in ``reach_vertex`` the minutes at ``mode`` to every vertex within ``limit`` minutes of the
+    nearest start of ``source`` (a period, or 'base') in the temporary table ``reach_start`` (a vertex,
+    or a point at ``fraction`` along an edge).
+
+    One driving distance from a virtual vertex 0 joined to every start: to a vertex at no cost, to a
+    point through both ends of its edge at the cost of the part of the edge between them."""
+    if mode not in settings["patrol"]["speed_kmh"] or source not in ("day", "night", "base"):
+        raise ValueError(f"unknown mode {mode!r} or source {source!r}")
+    starts = f"s.period = '{source}' AND s.mode = '{mode}'"
+    edges = f"""WITH e AS ({edges_sql(mode, settings)})
+        SELECT id, source, target, cost, reverse_cost FROM e
+        UNION ALL
+        SELECT -row_number() OVER (), 0, v, c, c FROM (
+            SELECT s.vertex AS v, 0.0 AS c FROM reach_start s WHERE {starts} AND s.vertex IS NOT NULL
+            UNION ALL
+            SELECT x.v, x.c FROM reach_start s JOIN e ON e.id = s.edge_id
+            CROSS JOIN LATERAL (VALUES (e.source, e.cost * s.fraction), (e.target, e.cost * (1 - s.fraction))) AS x(v, c)
+            WHERE {starts}) starts"""
+    conn.execute(text(
+        """INSERT INTO reach_vertex (vertex_id, source, minutes)
+           SELECT node, :source, agg_cost FROM pgr_drivingDistance(:edges, 0, :limit, directed := false) WHERE node <> 0
+           ON CONFLICT (vertex_id, source) DO UPDATE SET minutes = least(reach_vertex.minutes, EXCLUDED.minutes)"""),
+        {"edges": edges, "limit": limit, "source": source})
 
 
 def path_through(conn, mode: str, settings: dict, vertices: list[int]) -> dict:
