@@ -23,6 +23,7 @@ from gisapp.editing import EditError, create_feature, replace_feature
 from gisapp.features import DEGREES_PER_METRE
 from gisapp.io.validate import RowError
 from gisapp.patrol import network, reach
+from gisapp.patrol.passing import ONLINE_ALARM_NEAR, OPEN_DISPUTE_IN_SIGHT
 
 # The grids a route reaches: within its sight width of its line (a stored route's, or a GeoJSON one).
 GRIDS_SQL = """
@@ -40,14 +41,11 @@ SELECT g.code AS grid, gc.period, gc.covered_share, gc.gap_m2, gc.patrol_m2, gc.
 FROM grid_coverage gc JOIN grid g ON g.id = gc.grid_id WHERE gc.grid_id = ANY(:ids)
 """
 # What the route passes: open disputes within sight, online alarms within the straight-line reach, its length.
-PASSES_SQL = """
+PASSES_SQL = f"""
 SELECT ST_Length(r.geom::geography) AS length_m,
        (SELECT coalesce(json_agg(json_build_object('code', d.code, 'grade', d.grade) ORDER BY d.code), '[]')
-        FROM dispute d WHERE d.status <> 'closed' AND d.geom && ST_Expand(r.geom, :deg)
-        AND ST_DWithin(d.geom::geography, r.geom::geography, coalesce(r.sight_width_m, :width))) AS disputes,
-       (SELECT coalesce(json_agg(a.code ORDER BY a.code), '[]') FROM alarm_point a
-        WHERE a.status = 'online' AND a.geom && ST_Expand(r.geom, :reach_deg)
-        AND ST_DWithin(a.geom::geography, r.geom::geography, :reach)) AS alarms,
+        FROM dispute d WHERE {OPEN_DISPUTE_IN_SIGHT}) AS disputes,
+       (SELECT coalesce(json_agg(a.code ORDER BY a.code), '[]') FROM alarm_point a WHERE {ONLINE_ALARM_NEAR}) AS alarms,
        (SELECT coalesce(json_agg(g.code ORDER BY g.code), '[]') FROM grid g
         WHERE g.id = ANY(:hot) AND g.geom && r.geom AND ST_Intersects(g.geom, r.geom)) AS hotspots
 FROM patrol_route r WHERE r.code = :code

@@ -1,8 +1,8 @@
 """A saved patrol route for the patrol members' phones: GPX (gpxpy) and KML (GDAL through pyogrio).
 
 The track is the route's line; the waypoints are the team's base, the open disputes it passes
-within sight (code, grade and category: never the parties) and the online alarms it brings
-within reach. Coordinates are lon/lat (WGS84, as GPS devices read them).
+within sight (code, grade and category: never the parties) and the online alarms within the
+straight-line reach of it (gisapp.patrol.passing). Coordinates are lon/lat (WGS84, as GPS devices read them).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from gisapp import domain
 from gisapp.features import DEGREES_PER_METRE
+from gisapp.patrol.passing import ONLINE_ALARM_NEAR, OPEN_DISPUTE_IN_SIGHT
 
 ROUTE_SQL = """
 SELECT r.code, r.name, r.mode, t.code AS team, t.name AS team_name, ST_AsGeoJSON(r.geom) AS geojson,
@@ -27,20 +28,16 @@ SELECT r.code, r.name, r.mode, t.code AS team, t.name AS team_name, ST_AsGeoJSON
         FROM patrol_window w WHERE w.route_id = r.id) AS windows
 FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id WHERE r.code = :code
 """
-WAYPOINTS_SQL = """
+WAYPOINTS_SQL = f"""
 SELECT 'base' AS kind, b.code, b.name, b.kind AS detail, ST_X(b.geom) AS lon, ST_Y(b.geom) AS lat, 0 AS sort
 FROM patrol_base b JOIN patrol_route r ON r.team_id = b.team_id WHERE r.code = :code
 UNION ALL
 SELECT 'dispute', d.code, d.code, d.grade || ' ' || d.category, ST_X(d.geom), ST_Y(d.geom),
        ST_LineLocatePoint(r.geom, d.geom)
-FROM dispute d JOIN patrol_route r ON r.code = :code
-WHERE d.status <> 'closed' AND d.geom && ST_Expand(r.geom, :deg)
-  AND ST_DWithin(d.geom::geography, r.geom::geography, :width)
+FROM dispute d JOIN patrol_route r ON r.code = :code WHERE {OPEN_DISPUTE_IN_SIGHT}
 UNION ALL
 SELECT 'alarm', a.code, a.enterprise, a.status, ST_X(a.geom), ST_Y(a.geom), ST_LineLocatePoint(r.geom, a.geom)
-FROM alarm_point a JOIN patrol_route r ON r.code = :code
-WHERE a.status = 'online' AND a.geom && ST_Expand(r.geom, :reach_deg)
-  AND ST_DWithin(a.geom::geography, r.geom::geography, :reach)
+FROM alarm_point a JOIN patrol_route r ON r.code = :code WHERE {ONLINE_ALARM_NEAR}
 ORDER BY sort, code
 """
 KINDS = {"base": "巡防基地 base", "dispute": "矛盾纠纷 dispute", "alarm": "一键报警 alarm"}
