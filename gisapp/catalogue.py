@@ -57,6 +57,7 @@ VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domai
                 "dispute_statuses": domain.DISPUTE_STATUSES, "dispute_levels": domain.DISPUTE_LEVELS,
                 "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS,
                 "coverage_reasons": COVERAGE_REASONS, "reach_bands": REACH_BANDS,
+                "site_mounts": domain.SITE_MOUNTS, "key_place_kinds": domain.KEY_PLACE_KINDS,
                 # configurable: load_catalogue takes the configured ones
                 "dispute_categories": domain.DISPUTE_CATEGORIES}
 

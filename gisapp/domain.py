@@ -17,12 +17,25 @@ CAMERA_KINDS = {"bullet": "枪机 fixed bullet", "dome": "球机 PTZ dome", "pan
 DEVICE_STATUSES = {"online": "在线 online", "offline": "离线 offline", "faulty": "故障 faulty",
                    "planned": "规划 planned"}
 
+# Which cameras a candidate site takes, and the key places (重点部位) siting watches.
+SITE_MOUNTS = {"any": "枪机或球机 bullet or dome", "bullet": "仅枪机 bullet only", "dome": "仅球机 dome only"}
+KEY_PLACE_KINDS = {"school": "学校 school", "market": "集市 market", "hospital": "医院 hospital",
+                   "clinic": "卫生室 clinic", "village_entrance": "村口 village entrance",
+                   "crossroads": "路口 crossroads", "station": "车站 station", "government": "机关 government office",
+                   "other": "其他 other"}
+
 # Where patrols start and end: a police station, a village police room, a team's own station.
 BASE_KINDS = {"police_station": "派出所 police station", "police_room": "警务室 police room",
               "team_station": "驻地 team station"}
 
 PATROL_MODES = {"foot": "步行 foot", "ebike": "电动车 e-bike", "motorcycle": "摩托车 motorcycle",
                 "car": "汽车 car"}
+# ISO weekdays, as a patrol route's `weekdays` stores them (1 Monday … 7 Sunday).
+WEEKDAYS = {"1": "一 Mon", "2": "二 Tue", "3": "三 Wed", "4": "四 Thu", "5": "五 Fri", "6": "六 Sat", "7": "日 Sun"}
+# What a proposed route's stop collects (gisapp/patrol/propose.py): an open dispute passed within sight,
+# an alarm brought within reach (as a route's exported waypoints name them), gap road, a hot spot.
+STOP_KINDS = {"dispute": "矛盾纠纷 dispute", "alarm": "一键报警 alarm", "gap": "覆盖缺口 gap",
+              "hotspot": "热点 hot spot"}
 
 DISPUTE_GRADES = {"ordinary": "一般 ordinary", "complex": "复杂 complex", "difficult": "疑难 difficult"}
 GRADE_COLOURS = {"ordinary": "#1f6fd1", "complex": "#f28c28", "difficult": "#d62728"}

@@ -11,7 +11,8 @@ SCALAR_KINDS = ("text", "int", "float", "bool", "date", "datetime", "enum", "wee
 
 
 def test_load_order_puts_every_layer_after_what_it_names():
-    assert LOAD_ORDER == ["areas", "grids", "teams", "people", "bases", "cameras", "alarms", "routes", "disputes", "roads"]
+    assert LOAD_ORDER == ["areas", "grids", "teams", "people", "bases", "cameras", "alarms", "routes", "disputes", "roads",
+                          "sites", "key_places"]
     for position, name in enumerate(LOAD_ORDER):
         assert dependencies(ENTITIES[name]) <= set(LOAD_ORDER[:position]), name
     # disputes name no other layer, but the database places them in villages and grids

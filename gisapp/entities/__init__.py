@@ -8,11 +8,12 @@ its line in ``REGISTERED``.
 """
 from __future__ import annotations
 
-from gisapp.entities import alarms, areas, bases, cameras, disputes, grids, people, roads, routes, teams
+from gisapp.entities import (alarms, areas, bases, cameras, disputes, grids, key_places, people, roads, routes, sites,
+                             teams)
 from gisapp.entities.entity import Entity, Field
 
 # In the order the documentation lists them; LOAD_ORDER keeps it where dependencies allow.
-REGISTERED = (areas, grids, teams, people, bases, cameras, alarms, routes, disputes, roads)
+REGISTERED = (areas, grids, teams, people, bases, cameras, alarms, routes, disputes, roads, sites, key_places)
 ENTITIES: dict[str, Entity] = {module.ENTITY.name: module.ENTITY for module in REGISTERED}
 
 
