@@ -122,7 +122,7 @@ def test_without_pgrouting_planning_is_off(street, settings):
 
 
 def test_hot_spots_are_computed_again_only_when_disputes_change(street, settings, monkeypatch):
-    from gisapp.patrol import propose as module
+    from gisapp.disputes import figures as module
     calls = []
     monkeypatch.setattr(module, "hotspots", lambda *args: calls.append(1) or {})
     with street.begin() as conn:

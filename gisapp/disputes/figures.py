@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
 
-from gisapp import domain
+from gisapp import clock, domain
 
 GROUPINGS = {"township": ("t.code", "t.name"), "village": ("v.code", "v.name"), "grid": ("g.code", "g.name")}
 # Gi* z-scores at the usual confidence levels (two-sided): 99 %, 95 %, 90 %.
@@ -120,3 +121,25 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
     p = np.clip(2 * np.asarray(gi.p_norm, dtype=float), 0, 1)
     return {i: {"count": int(n), "z": round(float(zi), 4), "p": round(float(pi), 6), "class": _class(zi)}
             for i, n, zi, pi in zip(ids, y, z, np.nan_to_num(p, nan=1.0))}
+
+
+# The last hot spots found, by what they were computed from (day, days, versions of disputes and grids).
+_HOT: dict[tuple, list[int]] = {}
+VERSIONS_SQL = ("SELECT coalesce(string_agg(table_name || ':' || version, ',' ORDER BY table_name), '') "
+                "FROM data_version WHERE table_name IN ('dispute', 'grid')")
+
+
+def hot_grid_ids(conn, settings: dict, days: int | None = None) -> list[int]:
+    """The ids of the grids that are Gi* hot spots of the disputes received in the last ``days``
+    (default: ``patrol.hotspot_days``), today in the configured time zone.
+
+    Kept while the day and the disputes and grids stay the same: Gi* over a city's grids takes seconds.
+    """
+    today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
+    days = settings["patrol"]["hotspot_days"] if days is None else days
+    key = (today, days, conn.execute(text(VERSIONS_SQL)).scalar(), str(conn.engine.url))
+    if key not in _HOT:
+        found = hotspots(conn, today - dt.timedelta(days=days), today + dt.timedelta(days=1), settings)
+        _HOT.clear()
+        _HOT[key] = [grid for grid, h in found.items() if h["class"].startswith("hot")]
+    return list(_HOT[key])

@@ -9,17 +9,14 @@ route's geometry is the shortest way through its stops along the roads.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
 
-from gisapp import clock
-from gisapp.disputes.figures import hotspots
+from gisapp.disputes.figures import hot_grid_ids
 from gisapp.features import DEGREES_PER_METRE
 from gisapp.patrol import network, routing
 from gisapp.patrol.orienteering import Stop, solve
@@ -89,27 +86,6 @@ SELECT 'edge' AS kind, id, ST_X(p), ST_Y(p) FROM (SELECT id, ST_LineInterpolateP
 UNION ALL SELECT 'vertex', id, ST_X(geom), ST_Y(geom) FROM road_vertex WHERE id = ANY(:vertices)
 """
 EDGE_MINUTES_SQL = "SELECT id, cost FROM ({edges}) e WHERE id = ANY(:ids)"
-
-
-# The last hot spots found, by what they were computed from (day, days, versions of disputes and grids).
-_HOT: dict[tuple, list[int]] = {}
-VERSIONS_SQL = ("SELECT coalesce(string_agg(table_name || ':' || version, ',' ORDER BY table_name), '') "
-                "FROM data_version WHERE table_name IN ('dispute', 'grid')")
-
-
-def hot_grid_ids(conn, settings: dict) -> list[int]:
-    """The grids that are Gi* hot spots of the disputes received in the configured last days.
-
-    Kept while the day and the disputes and grids stay the same: Gi* over a city's grids takes seconds.
-    """
-    today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
-    days = settings["patrol"]["hotspot_days"]
-    key = (today, days, conn.execute(text(VERSIONS_SQL)).scalar(), str(conn.engine.url))
-    if key not in _HOT:
-        found = hotspots(conn, today - dt.timedelta(days=days), today + dt.timedelta(days=1), settings)
-        _HOT.clear()
-        _HOT[key] = [grid for grid, h in found.items() if h["class"].startswith("hot")]
-    return list(_HOT[key])
 
 
 def _weights(settings: dict, request: Request) -> dict:
