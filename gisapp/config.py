@@ -64,6 +64,22 @@ DEFAULTS: dict = {
         "alarm_reach_min": 10.0,    # an alarm farther than this by road from a shift's patrols is flagged
         "response_mode": "motorcycle",  # how a base's team answers an alarm (minutes from a base)
     },
+    # Camera siting (see docs/domain.md, "Planning"): what is worth watching, and the cameras' optics.
+    "siting": {
+        # Demand weights: open or recent disputes by grade, each road sample in a coverage gap, a Gi*
+        # hot spot grid (spread over its road samples), an alarm no camera watches, a key place.
+        "weights": {"disputes": {"ordinary": 1.0, "complex": 2.0, "difficult": 3.0}, "gaps": 0.2,
+                    "hotspots": 4.0, "alarms": 2.0, "key_places": 5.0},
+        "recent_days": 90,          # closed disputes received in the last so many days still count
+        "sample_m": 25.0,           # roads are sampled every so many metres (gaps, hot spots)
+        "directions": 8,            # a bullet camera's candidate directions (every 45 degrees)
+        "spacing_m": 50.0,          # generated candidate sites: along the roads every so many metres
+        "default_cost": 8000.0,     # a camera's cost (yuan) at a site that gives none
+        "fov_deg": {"bullet": 60.0, "dome": 60.0},        # the lens's horizontal field of view
+        "resolution_px": {"bullet": 1920, "dome": 1920},  # horizontal pixels
+        "default_purpose": "detect",
+        "exact_seconds": 20.0,      # the exact method's time limit
+    },
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
     # Dispute categories: stored value -> label (Chinese first). A table in the file replaces this one.

@@ -24,6 +24,14 @@ KEY_PLACE_KINDS = {"school": "学校 school", "market": "集市 market", "hospit
                    "crossroads": "路口 crossroads", "station": "车站 station", "government": "机关 government office",
                    "other": "其他 other"}
 
+# IEC 62676-4 (DORI): pixels per metre at the target for each purpose of a camera.
+DORI_PURPOSES = {"detect": "探测 detect", "observe": "观察 observe", "recognise": "识别 recognise",
+                 "identify": "辨认 identify"}
+DORI_PX_PER_M = {"detect": 25.0, "observe": 62.0, "recognise": 125.0, "identify": 250.0}
+# What a proposed camera watches (the demand of camera siting).
+DEMAND_KINDS = {"dispute": "矛盾纠纷 dispute", "gap": "覆盖盲区 coverage gap", "hotspot": "热点 hot spot",
+                "alarm": "一键报警 alarm", "key_place": "重点部位 key place"}
+
 # Where patrols start and end: a police station, a village police room, a team's own station.
 BASE_KINDS = {"police_station": "派出所 police station", "police_room": "警务室 police room",
               "team_station": "驻地 team station"}

@@ -1,0 +1,148 @@
+"""Proposing new cameras for an area: the instance from PostGIS, the optimiser, the answer as GeoJSON.
+
+Maximal covering (``mclp``): the most demand weight covered within the budget (a count of cameras
+and/or a total cost), by the fast method (lazy greedy, then swaps) or the exact one (a MIP with
+HiGHS, time-limited, reporting its gap). Set covering (``lscp``): the fewest cameras covering every
+key place that must be covered, and the list of those no candidate reaches. Existing online cameras
+are kept: what they cover counts as covered before, and is worth nothing more.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import text
+
+from gisapp import clock, domain
+from gisapp.disputes.figures import hot_grid_ids
+from gisapp.siting import instance as build
+from gisapp.siting.solve import Budget, cover_all, exact, greedy, improve, marginal, value
+
+PROBLEMS = ("mclp", "lscp")
+METHODS = ("fast", "exact")
+
+
+class SitingError(ValueError):
+    """A proposal cannot be made as asked; ``field`` names what is at fault, the message why."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Request:
+    """A siting proposal's parameters (validated at the edge)."""
+    area_wkt: str                              # the area, lon/lat
+    count: int | None = None                   # at most so many cameras
+    cost: float | None = None                  # at most so much in all
+    kinds: tuple[str, ...] = ("bullet", "dome")
+    purpose: str | None = None                 # DORI purpose (None: range_m, else the configured purpose)
+    range_m: float | None = None
+    weights: dict = field(default_factory=dict)  # merged over the configured weights
+    problem: str = "mclp"
+    method: str = "fast"
+    generated: bool = False                    # candidate sites made along the roads instead of the layer's
+
+
+def weights_of(settings: dict, given: dict) -> dict:
+    """The configured demand weights with ``given`` over them (disputes by grade)."""
+    configured = settings["siting"]["weights"]
+    return {"disputes": {**configured["disputes"], **given.get("disputes", {})},
+            **{k: float(given.get(k, configured[k])) for k in ("gaps", "hotspots", "alarms", "key_places")}}
+
+
+def ranges(settings: dict, request: Request) -> dict[str, float]:
+    """Each kind's range in metres: as given, or from the purpose (IEC 62676-4 DORI)."""
+    if request.range_m is not None:
+        return {kind: float(request.range_m) for kind in request.kinds}
+    purpose = request.purpose or settings["siting"]["default_purpose"]
+    return {kind: round(build.dori_range(kind, purpose, settings), 1) for kind in request.kinds}
+
+
+def _by_kind(weights: np.ndarray, kinds: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    return {kind: round(float(weights[mask & (kinds == kind)].sum()), 3) for kind in domain.DEMAND_KINDS}
+
+
+def _in_order(inst, chosen: list[int]) -> list[int]:
+    """``chosen`` ordered as the greedy would take them: each next the one adding most (the marginal curve falls)."""
+    left, order, covered = list(chosen), [], np.zeros(inst.cover.shape[1], dtype=bool)
+    while left:
+        gains = [float(inst.weight[(row := inst.cover.indices[inst.cover.indptr[j]:inst.cover.indptr[j + 1]])
+                                   [~covered[row]]].sum()) for j in left]
+        best = left.pop(int(np.argmax(gains)))
+        order.append(best)
+        covered[inst.cover.indices[inst.cover.indptr[best]:inst.cover.indptr[best + 1]]] = True
+    return order
+
+
+OPTIONS_SQL = """
+SELECT j, site, kind, azimuth, fov, range_m, cost, ST_X(geom) AS lon, ST_Y(geom) AS lat, ST_AsGeoJSON(view, 7) AS view
+FROM siting_option WHERE j = ANY(:js)
+"""
+
+
+def propose(conn, settings: dict, request: Request) -> dict:
+    """Proposed cameras for ``request`` over ``conn`` (temporary tables only: nothing is kept).
+
+    Returns a GeoJSON FeatureCollection of the cameras (point: the site; properties: site, kind,
+    azimuth, fov_deg, range_m, cost, value added in order, view as GeoJSON) with ``totals`` (demand
+    weight by kind: all, covered before, covered after), the ``marginal`` curve, the method's
+    ``proven``/``gap``, and for LSCP the must-cover places no candidate reaches. SitingError when the
+    area has no candidates or no demand worth watching.
+    """
+    siting = settings["siting"]
+    today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
+    since = dt.datetime.combine(today - dt.timedelta(days=siting["recent_days"]), dt.time(),
+                                ZoneInfo(settings["timezone"]))
+    weights = weights_of(settings, request.weights)
+    hot = hot_grid_ids(conn, settings) if weights["hotspots"] > 0 else []
+    kind_ranges = ranges(settings, request)
+    build.build_demand(conn, settings, request.area_wkt, weights, hot, since)
+    build.build_options(conn, settings, request.area_wkt, kind_ranges, request.generated)
+    inst, facts = build.read_instance(conn)
+    if inst.options == 0:
+        raise SitingError("no candidate site in the area takes the kinds asked for"
+                          + ("" if request.generated else " (add sites, or generate them along the roads)"), "area")
+    budget = Budget(request.count, request.cost)
+    answer = {"proven": None, "gap": None, "unreachable": []}
+    if request.problem == "lscp":
+        must = np.flatnonzero(facts["must"] & ~facts["locked"])
+        found, unreachable = cover_all(inst, must, float(siting["exact_seconds"]))
+        chosen = found.chosen
+        answer.update(proven=found.proven, gap=found.gap,
+                      unreachable=[facts["ref"][i] for i in unreachable])
+    else:
+        if not (inst.weight > 0).any():
+            raise SitingError("nothing in the area is worth watching with these weights", "weights")
+        chosen = improve(inst, greedy(inst, budget), budget)
+        if request.method == "exact":
+            found = exact(inst, budget, float(siting["exact_seconds"]), start=chosen)
+            if found.chosen and value(inst, found.chosen) >= value(inst, chosen) - 1e-9:
+                chosen = found.chosen
+            answer.update(proven=found.proven, gap=found.gap)
+    order = _in_order(inst, chosen)
+    gains = marginal(inst, order)
+    rows = {row.j: row for row in conn.execute(text(OPTIONS_SQL), {"js": order})}
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [rows[j].lon, rows[j].lat]},
+                 "properties": {"rank": n + 1, "site": rows[j].site, "kind": rows[j].kind,
+                                "azimuth": rows[j].azimuth, "fov_deg": rows[j].fov, "range_m": rows[j].range_m,
+                                "cost": rows[j].cost, "value": round(gain, 3), "view": json.loads(rows[j].view)}}
+                for n, (j, gain) in enumerate(zip(order, gains))]
+    covered_after = facts["locked"].copy()
+    if order:
+        covered_after |= np.asarray(inst.cover[order].sum(axis=0)).ravel() > 0
+    everything = np.ones(len(inst.weight), dtype=bool)
+    answer.update({
+        "type": "FeatureCollection", "features": features, "problem": request.problem, "method": request.method,
+        "ranges_m": kind_ranges, "weights": weights,
+        "totals": {"demand": _by_kind(inst.weight, facts["kind"], everything),
+                   "before": _by_kind(inst.weight, facts["kind"], facts["locked"]),
+                   "after": _by_kind(inst.weight, facts["kind"], covered_after),
+                   "cameras": len(order), "cost": round(float(inst.cost[order].sum()), 2) if order else 0.0,
+                   "candidates": int(inst.options)},
+        "marginal": [round(g, 3) for g in gains]})
+    return answer
