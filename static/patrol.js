@@ -13,7 +13,7 @@ window.gisappPatrol = (function () {
   var NOTHING_TO_SAVE = "先绘制或选择推荐线路 Draw a route or choose a proposal first";
   var map, opts, labels, order, team = null, routing = true, pathApi = true;
   var highlight, drawLayer, proposalLayer;
-  var waypoints = [], drawing = false, editing = null, editingTeam = null, seq = 0, evalSeq = 0;
+  var waypoints = [], drawing = false, editing = null, editingTeam = null, seq = 0, evalSeq = 0, gridSeq = 0, routeSeq = 0;
   var candidate = null, proposals = [], proposalRequest = null, routeFeatures = {}, gridCache = {};
 
   // -- small helpers -------------------------------------------------------------------------------
@@ -151,7 +151,9 @@ window.gisappPatrol = (function () {
 
   function loadRoutes() {
     var url = "/api/collections/routes/items?limit=1000" + (team ? "&team_code=" + encodeURIComponent(team) : "");
+    var mine = ++routeSeq;  // an answer for a team chosen before is dropped
     request("GET", url).then(function (answer) {
+      if (mine !== routeSeq) { return; }
       var list = byId("pp-routes");
       list.textContent = "";
       routeFeatures = {};
@@ -185,7 +187,7 @@ window.gisappPatrol = (function () {
         list.appendChild(item);
       });
       say("pp-routes-message", answer.features.length ? "" : "暂无线路 No routes yet");
-    }).catch(function (err) { fail("pp-routes-message", err); });
+    }).catch(function (err) { if (mine === routeSeq) { fail("pp-routes-message", err); } });
   }
 
   // -- flagged grids -------------------------------------------------------------------------------
@@ -208,11 +210,15 @@ window.gisappPatrol = (function () {
     }).catch(function (err) { fail("pp-grids-message", err); });
   }
 
+  /* The flagged grids of the chosen team's area (its villages; every grid when the team has none, and for
+     the roles that choose no team); answers for an earlier team or shift are dropped. */
   function loadGrids() {
-    var period = byId("pp-grid-period").value;
+    var period = byId("pp-grid-period").value, mine = ++gridSeq;
+    var area = team && opts.areas && opts.areas[team] ? opts.areas[team] : null;
     request("GET", "/api/coverage/grids?flagged=true&period=" + encodeURIComponent(period)).then(function (answer) {
+      if (mine !== gridSeq) { return; }
       var grids = answer.grids.filter(function (g) {
-        return (!opts.villages || opts.villages.indexOf(g.village_code) >= 0) &&
+        return (!area || area.indexOf(g.village_code) >= 0) &&
                (g.reasons.indexOf("no_night_patrol") >= 0 || g.reasons.indexOf("gap") >= 0);
       });
       grids.sort(function (a, b) {
@@ -235,7 +241,7 @@ window.gisappPatrol = (function () {
         list.appendChild(item);
       });
       say("pp-grids-message", grids.length ? "" : "没有这样的网格 No such grid");
-    }).catch(function (err) { fail("pp-grids-message", err); });
+    }).catch(function (err) { if (mine === gridSeq) { fail("pp-grids-message", err); } });
   }
 
   // -- evaluation ------------------------------------------------------------------------------------
@@ -494,7 +500,8 @@ window.gisappPatrol = (function () {
     var badge = el("span", { style: "background:" + colour }, n);
     var tip = el("div", { "class": "pp-stop-tip" }, stopText(stop, n));
     return L.marker(place, { icon: L.divIcon({ className: "pp-stop", html: badge, iconSize: [22, 22] }),
-                             keyboard: false }).bindTooltip(tip, { direction: "top", offset: [0, -10] });
+                             keyboard: false })
+      .bindTooltip(tip, { direction: "top", offset: [0, -10], className: "pp-stop-tooltip" });
   }
 
   /* A default time window for a shift: the usual one when it holds the time the shift's coverage is
@@ -643,6 +650,7 @@ window.gisappPatrol = (function () {
     teams.addEventListener("change", function () {
       team = teams.value;
       loadRoutes();
+      loadGrids();
     });
     fill(byId("pp-mode"), "modes");
     var form = byId("pp-propose");

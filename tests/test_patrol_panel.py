@@ -9,9 +9,15 @@ does so in a copy of the demo of its own, served by a server of its own.
 import re
 from urllib.parse import urlsplit
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+import shapely
+from sqlalchemy import text
 
 from conftest import serving
+from gisapp.coverage import recompute_dirty
+from gisapp.io.load import import_frame
 from test_map_browser import FIND_MAP, OUTPUT, XSS, browser, center_map, new_page, open_map  # noqa: F401 (fixture)
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -173,6 +179,9 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     page.locator("#pp-proposals").scroll_into_view_if_needed()
     page.locator(".leaflet-marker-pane .pp-stop").first.dispatch_event("mouseover")  # it may lie under the panel
     expect(page.locator(".leaflet-tooltip .pp-stop-tip")).to_contain_text("第1站 stop 1")
+    # the tooltip is as wide as a few words at least and wraps long text: lines of words, not of characters
+    tip = page.locator(".leaflet-tooltip.pp-stop-tooltip").bounding_box()
+    assert 150 <= tip["width"] <= 300 and tip["height"] < 160, tip
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "patrol-panel.png"))
 
@@ -229,16 +238,19 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
 
 
 @pytest.mark.parametrize("login", ["planner", "gridworker"])
-def test_readers_see_routes_and_grids_without_planning(browser, live_demo, login):
+def test_readers_see_routes_and_grids_without_planning(browser, own_live, login):
+    # a copy of the demo of its own: a grid worker's map shows the disputes of their grids, with their
+    # parties, and every such view is written to audit_log
+    base_url, _ = own_live
     page = new_page(browser, viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = watch(page)
-    open_map(page, live_demo, login)
+    open_map(page, base_url, login)
     page.click("#pp-toggle")
     expect(page.locator("#pp-routes li[data-code=R02] a", has_text="KML")).to_have_attribute(
         "href", "/api/patrol/routes/R02.kml")
     sheet = page.locator("#pp-routes li[data-code=R02] a", has_text="线路单 Route sheet")
     expect(sheet).to_have_attribute("href", "/patrol/routes/R02/sheet")
-    assert page.request.get(f"{live_demo}/patrol/routes/R02/sheet").ok
+    assert page.request.get(f"{base_url}/patrol/routes/R02/sheet").ok
     expect(page.locator("#pp-grids li").first).to_be_visible()
     for planning in ("#pp-team", "#pp-draw", "#pp-propose", "#pp-save", "#pp-eval"):
         assert page.locator(planning).count() == 0, planning
@@ -259,3 +271,120 @@ def test_a_viewer_gets_no_patrol_panel(browser, live_demo):
     assert not any("/static/patrol.js" in url or "/api/patrol/" in url for url in requests)
     assert errors == []
     page.close()
+
+
+def overlap(a: dict | None, b: dict | None) -> bool:
+    """Whether two bounding boxes (None: not shown) overlap."""
+    return bool(a and b) and a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] \
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def check_layout(page) -> None:
+    """At any screen size, the open panel stays on the screen and covers neither the legend nor the scale
+    (they move to its right, or are hidden where nothing fits beside it); closed, the legend is back."""
+    legend, scale, panel = page.locator("#legend"), page.locator(".leaflet-control-scale"), page.locator("#pp-panel")
+    for width, height in ((1400, 900), (1280, 720), (1024, 768), (800, 600), (412, 860)):
+        page.set_viewport_size({"width": width, "height": height})
+        box = panel.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+        for other in (legend, scale):
+            shown = other.bounding_box() if other.is_visible() else None
+            assert not overlap(box, shown), (width, height, other, box, shown)
+            assert shown is None or shown["x"] + shown["width"] <= width, (width, other, shown)
+        assert not overlap(legend.bounding_box() if legend.is_visible() else None,
+                           scale.bounding_box() if scale.is_visible() else None), (width, height)
+        if width >= 1024:
+            expect(legend).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.click("#pp-toggle")  # closed: the legend is back in its corner
+    expect(legend).to_be_visible()
+    assert legend.bounding_box()["x"] < 56
+    page.click("#pp-toggle")
+
+
+@pytest.mark.parametrize("login", ["leader", "planner", "gridworker"])
+def test_the_open_panel_leaves_the_legend_and_the_scale_beside_it(browser, own_live, login):
+    base_url, _ = own_live  # a copy of its own: the grid worker's views of parties are audited
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    _requests, dialogs, errors = watch(page)
+    open_map(page, base_url, login)
+    page.wait_for_selector(".leaflet-control-scale")
+    page.click("#pp-toggle")
+    expect(page.locator("#pp-grids li").first).to_be_visible()
+    check_layout(page)
+    assert dialogs == [] and errors == []
+    page.close()
+
+
+def flagged(demo, period: str) -> set[str]:
+    """The grids the panel lists for everyone: those with no night patrol or with a gap."""
+    answer = demo.client.get(f"/api/coverage/grids?flagged=true&period={period}", headers=demo.headers("center"))
+    return {g["grid_code"] for g in answer.json["grids"] if {"gap", "no_night_patrol"} & set(g["reasons"])}
+
+
+def test_the_center_sees_the_grids_of_the_team_chosen(browser, own_live):
+    """A second team with its base in a township of its own east of the town (one grid, one road, nothing
+    covering it): as the center chooses a team, the list of grids is that team's area's (the townships of its
+    bases and routes), and for T01 what T01's leader sees."""
+    base_url, demo = own_live
+    settings = demo.app.config["GISAPP"]
+    with demo.connect() as conn:
+        county = conn.execute(text("SELECT code FROM admin_area WHERE level = 'county' ORDER BY code LIMIT 1")).scalar()
+        east, south, north = conn.execute(text("SELECT ST_XMax(e), ST_YMin(e), ST_YMax(e) FROM "
+                                               "(SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = 'township') x")).one()
+        square = shapely.box(east + 0.002, (south + north) / 2 - 0.01, east + 0.022, (south + north) / 2 + 0.01)
+        township, village, grid = county + "998", county + "998001", county + "99800101"
+
+        def frame(rows, shapes):
+            return gpd.GeoDataFrame(rows, geometry=shapes, crs="EPSG:4326")
+        import_frame(conn, "areas", frame([
+            {"code": township, "name": "邻镇", "level": "township", "parent_code": county},
+            {"code": village, "name": "邻村", "level": "village", "parent_code": township}], [square, square]), settings)
+        import_frame(conn, "grids", frame([{"code": grid, "name": "邻村第1网格", "village_code": village}], [square]),
+                     settings)
+        import_frame(conn, "teams", pd.DataFrame([{"code": "T02", "name": "邻镇巡防队"}]), settings)
+        import_frame(conn, "bases", frame([{"code": "ZD02", "name": "邻镇驻地", "kind": "team_station",
+                                            "team_code": "T02"}], [square.centroid]), settings)
+        middle = square.centroid
+        import_frame(conn, "roads", frame([{"road_class": "residential"}],
+                                          [shapely.LineString([(middle.x - 0.009, middle.y), (middle.x + 0.009, middle.y)])]),
+                     settings)
+        recompute_dirty(conn, settings)
+        t01 = {code for (code,) in conn.execute(text(
+            """SELECT g.code FROM grid g JOIN admin_area v ON v.id = g.village_id
+               WHERE v.parent_id IN (SELECT t.id FROM admin_area t JOIN patrol_base b ON ST_Intersects(t.geom, b.geom)
+                                     JOIN patrol_team m ON m.id = b.team_id
+                                     WHERE t.level = 'township' AND m.code = 'T01')"""))}
+    night = flagged(demo, "night")
+    assert grid in night and night - t01 == {grid}, "the new grid is flagged, and it is not in T01's area"
+
+    def listed(page) -> set[str]:
+        expect(page.locator("#pp-grid-count")).not_to_have_text("0")
+        count = int(page.locator("#pp-grid-count").inner_text())
+        expect(page.locator("#pp-grids li")).to_have_count(count)
+        return set(page.eval_on_selector_all("#pp-grids li", "items => items.map(li => li.dataset.code)"))
+
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    _requests, dialogs, errors = watch(page)
+    open_map(page, base_url, "center")
+    page.click("#pp-toggle")
+    expect(page.locator("#pp-team")).to_have_value("T01")
+    assert listed(page) == night & t01
+    with page.expect_response(lambda r: "/api/coverage/grids" in r.url):
+        page.select_option("#pp-team", "T02")
+    expect(page.locator("#pp-grids li")).to_have_count(1)
+    assert listed(page) == {grid}
+    expect(page.locator("#pp-route-count")).to_have_text("0")
+    with page.expect_response(lambda r: "/api/coverage/grids" in r.url):
+        page.select_option("#pp-team", "T01")
+    expect(page.locator(f"#pp-grids li[data-code='{grid}']")).to_have_count(0)
+    assert listed(page) == night & t01
+    check_layout(page)  # the center's panel, as the other roles'
+    assert dialogs == [] and errors == []
+    page.close()
+
+    leader = new_page(browser, viewport={"width": 1400, "height": 900})
+    open_map(leader, base_url, "leader")
+    leader.click("#pp-toggle")
+    assert listed(leader) == night & t01, "T01's leader sees what the center sees for T01"
+    leader.close()

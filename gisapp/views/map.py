@@ -12,25 +12,25 @@ from gisapp.auth import roles_allowed
 from gisapp.catalogue import COVERAGE_REASONS, SHIFTS
 from gisapp.features import layer_extent
 from gisapp.mapping import build_map, legend
-from gisapp.patrol.export import KINDS as WAYPOINT_KINDS
 from gisapp.request_db import db_session
 from gisapp.views.layer_access import catalogue, layer_params
 
 bp = Blueprint("map", __name__)
 
-# What a proposed route's stop collects (gisapp/patrol/propose.py), read Chinese first: the export's
-# waypoint kinds and the two kinds only proposals have.
-STOP_KINDS = {"dispute": WAYPOINT_KINDS["dispute"], "alarm": WAYPOINT_KINDS["alarm"],
-              "gap": "覆盖缺口 gap", "hotspot": "热点 hot spot"}
-# ISO weekdays as a route's `weekdays` stores them (1 Monday … 7 Sunday).
-WEEKDAYS = {"1": "一 Mon", "2": "二 Tue", "3": "三 Wed", "4": "四 Thu", "5": "五 Fri", "6": "六 Sat", "7": "日 Sun"}
-# A team's area: the townships holding its bases or crossed by its routes; their villages.
-TEAM_AREA_SQL = """
-SELECT v.code FROM admin_area v JOIN admin_area t ON t.id = v.parent_id
-WHERE v.level = 'village' AND t.level = 'township' AND (
-      EXISTS (SELECT 1 FROM patrol_base b WHERE b.team_id = :team AND ST_Intersects(t.geom, b.geom))
-   OR EXISTS (SELECT 1 FROM patrol_route r WHERE r.team_id = :team AND t.geom && r.geom AND ST_Intersects(t.geom, r.geom)))
-ORDER BY v.code
+# Each team's area: the townships holding its bases or crossed by its routes; their villages.
+TEAM_AREAS_SQL = """
+WITH touched AS (
+    SELECT b.team_id, t.id AS township FROM patrol_base b
+    JOIN admin_area t ON t.level = 'township' AND ST_Intersects(t.geom, b.geom)
+    WHERE b.team_id = ANY(CAST(:teams AS int[]))
+    UNION
+    SELECT r.team_id, t.id FROM patrol_route r
+    JOIN admin_area t ON t.level = 'township' AND t.geom && r.geom AND ST_Intersects(t.geom, r.geom)
+    WHERE r.team_id = ANY(CAST(:teams AS int[])))
+SELECT m.code, array_agg(v.code ORDER BY v.code) AS villages
+FROM touched JOIN patrol_team m ON m.id = touched.team_id
+JOIN admin_area v ON v.parent_id = touched.township AND v.level = 'village'
+GROUP BY m.code
 """
 
 
@@ -42,24 +42,23 @@ def _patrol_panel(role: str) -> dict | None:
     session, settings = db_session(), current_app.config["GISAPP"]
     own = None
     if role == "team_leader":
-        own = session.execute(text("SELECT code, name FROM patrol_team WHERE id = :id"),
+        own = session.execute(text("SELECT id, code, name FROM patrol_team WHERE id = :id"),
                               {"id": current_user.team_id}).one()
-    teams = [own] if own else (session.execute(text("SELECT code, name FROM patrol_team ORDER BY code")).all()
+    teams = [own] if own else (session.execute(text("SELECT id, code, name FROM patrol_team ORDER BY code")).all()
                                if role in PATROL_PLANNERS else [])
-    # a team leader's list of grids: the team's area (every grid when the team has no base or route yet)
-    villages = [code for (code,) in session.execute(text(TEAM_AREA_SQL), {"team": current_user.team_id})] \
-        if own else None
+    # the list of grids of the team chosen, by its area (every grid when the team has no base or route yet)
+    areas = dict(session.execute(text(TEAM_AREAS_SQL), {"teams": [t.id for t in teams]}).all()) if teams else {}
     patrol = settings["patrol"]
     plans = role in PATROL_PLANNERS
     return {"plans": plans, "options": {
         "csrf": generate_csrf(), "plans": plans, "team": own.code if own else None,
-        "teams": [{"code": t.code, "name": t.name} for t in teams], "villages": villages or None,
+        "teams": [{"code": t.code, "name": t.name} for t in teams], "areas": areas,
         "speed_kmh": patrol["speed_kmh"], "weights": patrol["weights"], "dwell_min": patrol["dwell_min"],
         "times": {"day": settings["coverage"]["day"], "night": settings["coverage"]["night"]},
         # as [value, label] pairs: their order is the vocabulary's (a JSON object's keys get sorted)
         "labels": {name: list(vocabulary.items()) for name, vocabulary in (
             ("modes", domain.PATROL_MODES), ("shifts", SHIFTS), ("reasons", COVERAGE_REASONS),
-            ("grades", domain.DISPUTE_GRADES), ("kinds", STOP_KINDS), ("weekdays", WEEKDAYS))}}}
+            ("grades", domain.DISPUTE_GRADES), ("kinds", domain.STOP_KINDS), ("weekdays", domain.WEEKDAYS))}}}
 
 
 @bp.route("/map")

@@ -90,16 +90,16 @@ def alarm_reach_view(query: dict):
 @bp.arguments(PathBody)
 @bp.response(200, Path)
 def path_view(body: dict):
-    """The way along the roads through waypoints in order (each snapped to its nearest usable road), for
-    drawing a route leg by leg; with its length and minutes at the mode's speed."""
+    """The way along the roads through waypoints in order, for drawing a route leg by leg: each waypoint is
+    snapped to its projection on the nearest road the mode may use, and the way starts, passes and ends
+    exactly there (not at the nearest crossing); with its length and minutes at the mode's speed, parts of
+    roads counted for their part."""
     protect_browser_session()
 
     def way_through(conn, settings):
         network.ready(conn, settings)
-        vertices = [routing.nearest_vertex(conn, lon, lat, body["mode"], settings,
-                                           settings["patrol"]["max_start_m"], f"points[{i}]")[0]
-                    for i, (lon, lat) in enumerate(body["points"])]
-        return routing.path_through(conn, body["mode"], settings, vertices)
+        places = routing.snap_points(conn, body["points"], body["mode"], settings, settings["patrol"]["max_start_m"])
+        return routing.path_through(conn, body["mode"], settings, places)
     way = _routed(way_through)
     return jsonify(type="Feature", geometry=json.loads(way["geometry"]),
                    properties={"mode": body["mode"], "length_m": round(way["length_m"], 1),
