@@ -13,3 +13,5 @@ ACCOUNT_ADMINS = ("center",)
 PATROL_PLANNERS = ("center", "team_leader")
 # Read the road network and the patrol plans.
 PATROL_READERS = ("center", "team_leader", "planner", "grid_worker")
+# Propose new cameras and save, change or delete siting plans (plans are read by COVERAGE_READERS).
+SITING_PLANNERS = ("center", "planner")

@@ -211,6 +211,7 @@ class Camera(Base):
               "must be more than 0 and at most 3000 metres"),
         check("camera", "height_m", "height_m", "height_m >= 0 AND height_m <= 300",
               "must be between 0 and 300 metres"),
+        check("camera", "cost", "cost", "cost >= 0", "must not be negative"),
         *geometry_checks("camera"), *gist("camera", "geom", "view_geom"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -225,6 +226,7 @@ class Camera(Base):
     night_vision: Mapped[bool] = mapped_column(Boolean, server_default="false")
     installed_on: Mapped[dt.date | None] = mapped_column(Date)
     height_m: Mapped[float | None] = mapped_column(Float)
+    cost: Mapped[float | None] = mapped_column(Float)
     geom = geometry_column("POINT")
     # The siting plan a planned camera belongs to (NULL for cameras not planned through one).
     plan_id: Mapped[int | None] = mapped_column(fk("camera", "plan_id", "siting_plan.id", "CASCADE"), index=True)
@@ -282,6 +284,8 @@ class SitingPlan(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str | None] = mapped_column(String(64))
     request = mapped_column(JSONB)
+    # The versions of the coverage inputs plan_coverage was computed from (NULL: not yet).
+    coverage_signature: Mapped[str | None] = mapped_column(Text)
 
 
 alarm_camera = Table(

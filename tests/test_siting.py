@@ -13,6 +13,7 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import text
 
+from gisapp.coverage import recompute
 from gisapp.siting.propose import Request, SitingError, propose
 
 UTM = "EPSG:32650"
@@ -107,3 +108,106 @@ def test_generated_sites_follow_the_roads(village, settings):
     found = run(village, settings, count=2, generated=True)
     assert found["totals"]["candidates"] > 3
     assert found["totals"]["after"]["dispute"] >= 7 - 1e-9
+
+
+# --- over the API -------------------------------------------------------------------------------
+
+@pytest.fixture
+def planner(village, client, engine, settings):
+    from sqlalchemy.orm import Session
+
+    from gisapp import accounts
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO admin_area (code, name, level, geom) VALUES "
+                          "('410299101001', '东庄村', 'village', ST_Multi(ST_GeomFromText(:w, 4326)))"), {"w": AREA})
+        conn.execute(text("INSERT INTO grid (code, name, village_id, geom) SELECT 'G1', '一网格', id, "
+                          "ST_Multi(ST_GeomFromText(:w, 4326)) FROM admin_area"), {"w": AREA})
+        conn.execute(text("INSERT INTO patrol_team (code, name) VALUES ('T01', '一队')"))
+    recompute(engine, settings)
+    with Session(engine) as session:
+        for login_name, role in (("plan", "planner"), ("lead", "team_leader"), ("vera", "viewer")):
+            accounts.create_user(session, login_name, "password-1", role, "T01" if role == "team_leader" else None)
+        session.commit()
+    return {name: {"Authorization": "Bearer " + client.post("/api/auth/token", json={
+        "login": name, "password": "password-1"}).json["token"]} for name in ("plan", "lead", "vera")}
+
+
+BODY = {"area": {"villages": ["410299101001"]}, "count": 2, "range_m": 60, "weights": ONLY_DISPUTES}
+
+
+def test_propose_save_and_see_the_what_if(planner, client, engine):
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"])
+    assert proposed.status_code == 200, proposed.json
+    assert {f["properties"]["site"] for f in proposed.json["features"]} == {"S1", "S2"}
+    saved = client.post("/api/siting/plans", headers=planner["plan"], json={
+        "code": "P1", "name": "东庄一期", "features": proposed.json["features"], "request": BODY})
+    assert saved.status_code == 201, saved.json
+    assert [c["status"] for c in saved.json["cameras"]] == ["planned", "planned"]
+    day = next(g for g in saved.json["grids"] if g["period"] == "day")
+    assert day["cameras_after"] == day["cameras_before"] + 2
+    assert day["covered_share_after"] > day["covered_share_before"]
+    with engine.connect() as conn:
+        real = conn.execute(text("SELECT cameras_online FROM grid_coverage WHERE period = 'day'")).scalar()
+    assert real == day["cameras_before"], "the real coverage is untouched"
+    again = client.post("/api/siting/plans", headers=planner["plan"], json={
+        "code": "P1", "name": "重复", "features": proposed.json["features"]})
+    assert again.status_code == 409 and again.json["field"] == "code"
+
+
+def test_the_what_if_equals_the_coverage_after_commissioning(planner, client, engine):
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    saved = client.post("/api/siting/plans", headers=planner["plan"],
+                        json={"code": "P2", "name": "二期", "features": proposed["features"]}).json
+    what_if = {(g["grid"], g["period"]): g for g in saved["grids"]}
+    for camera in saved["cameras"]:
+        feature = client.get(f"/api/collections/cameras/items/{camera['code']}", headers=planner["plan"]).json
+        feature["properties"]["status"] = "online"
+        assert client.put(f"/api/collections/cameras/items/{camera['code']}", json=feature,
+                          headers=planner["plan"]).status_code == 200
+    with engine.connect() as conn:
+        real = {(code, period): (share, gap) for code, period, share, gap in conn.execute(text(
+            "SELECT g.code, gc.period, gc.covered_share, gc.gap_m2 FROM grid_coverage gc JOIN grid g ON g.id = gc.grid_id"))}
+    for key, g in what_if.items():  # the editing API keeps coordinates to 1e-6 degrees: centimetres apart
+        assert real[key][0] == pytest.approx(g["covered_share_after"], abs=1e-6)
+        assert real[key][1] == pytest.approx(g["gap_m2_after"], abs=0.5)
+
+
+def test_plans_export_and_delete(planner, client):
+    import io
+
+    import openpyxl
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    client.post("/api/siting/plans", headers=planner["plan"], json={"code": "P3", "name": "三期",
+                                                                   "features": proposed["features"], "request": BODY})
+    sheet = client.get("/api/siting/plans/P3.xlsx", headers=planner["lead"])
+    assert sheet.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).active.values)
+    assert rows[0][0] == "编号 Code" and "设备编码 GB/T 28181 device ID" in rows[0] and len(rows) == 3
+    geojson = client.get("/api/siting/plans/P3.geojson", headers=planner["lead"]).json
+    assert len(geojson["features"]) == 2
+    assert client.get("/api/siting/compare?plans=P3", headers=planner["lead"]).json["plans"][0]["cameras"] == 2
+    assert client.delete("/api/siting/plans/P3", headers=planner["lead"]).status_code == 403
+    assert client.delete("/api/siting/plans/P3", headers=planner["plan"]).status_code == 204
+    assert client.get("/api/siting/plans/P3", headers=planner["plan"]).status_code == 404
+
+
+@pytest.mark.parametrize("change, status, field", [
+    ({"area": {"villages": ["999"]}}, 404, "area.villages"),
+    ({"area": {"polygon": {"type": "Polygon", "coordinates": [[[0, 0]]]}}}, 400, "area.polygon"),
+    ({"area": {}}, 400, "area"),
+    ({"count": 0}, 400, "count"),
+    ({"purpose": "admire"}, 400, "purpose"),
+    ({"purpose": "detect", "range_m": 60}, 400, "range_m"),
+    ({"area": {"polygon": {"type": "Polygon", "coordinates": [[[120, 40], [120.01, 40], [120.01, 40.01],
+                                                              [120, 40]]]}}}, 422, "area"),
+])
+def test_bad_requests_name_the_field(planner, client, change, status, field):
+    answer = client.post("/api/siting/propose", json={**BODY, **change}, headers=planner["plan"])
+    assert answer.status_code == status, answer.json
+    assert answer.json["field"] == field or field in answer.json["message"], answer.json
+
+
+def test_roles(planner, client):
+    assert client.post("/api/siting/propose", json=BODY, headers=planner["lead"]).status_code == 403
+    assert client.get("/api/siting/plans", headers=planner["lead"]).status_code == 200
+    assert client.get("/api/siting/plans", headers=planner["vera"]).status_code == 403

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from gisapp.config import PERIODS  # noqa: F401 - the periods, as the API and the CLI know them from here
-from gisapp.coverage.sql import COVERAGE_SQL
+from gisapp.coverage.sql import coverage_sql
 from gisapp.features import DEGREES_PER_METRE
 
 BATCH = 100          # grids per transaction in a full recompute
@@ -47,14 +47,19 @@ def _params(conn, settings: dict) -> dict:
             "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
 
 
-def compute_grids(conn, settings: dict, grid_ids: list[int]) -> None:
-    """Compute day and night coverage of ``grid_ids`` over ``conn`` (the caller's transaction)."""
+def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = None) -> None:
+    """Compute day and night coverage of ``grid_ids`` over ``conn`` (the caller's transaction).
+
+    With ``plan`` (a siting plan's id), its planned cameras count as online and the figures go to
+    plan_coverage, beside the real ones."""
     if not grid_ids:
         return
-    params = _params(conn, settings)
+    params = dict(_params(conn, settings), plan=plan)
+    statement = text(coverage_sql(plan is not None))
     for start in range(0, len(grid_ids), STATEMENT_GRIDS):
-        conn.execute(text(COVERAGE_SQL), dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
-    conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
+        conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
+    if plan is None:
+        conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
 
 
 def recompute_dirty(conn, settings: dict) -> int:

@@ -6,7 +6,7 @@ Both periods are computed in one pass: only the patrol corridors depend on the t
 Parameters: ids (grid ids), day and night (times of day), srid, widths (JSON sight width by mode),
 road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach (metres, the
 straight-line fallback), alarm_reach_min (minutes by road), deg (a margin in degrees wide enough for
-any corridor or alarm reach).
+any corridor or alarm reach), plan (a siting plan whose planned cameras count as online, or NULL).
 """
 
 # A route patrols at time t when one of its windows contains t (a window may cross midnight);
@@ -14,6 +14,9 @@ any corridor or alarm reach).
 ACTIVE_AT = """(NOT EXISTS (SELECT 1 FROM patrol_window w WHERE w.route_id = r.id) OR EXISTS (
     SELECT 1 FROM patrol_window w WHERE w.route_id = r.id AND CASE WHEN w.starts < w.ends
         THEN {t} >= w.starts AND {t} < w.ends ELSE {t} >= w.starts OR {t} < w.ends END))"""
+
+IN_PLAN = "(c.status = 'planned' AND c.plan_id = CAST(:plan AS integer))"
+ONLINE = f"(c.status = 'online' OR {IN_PLAN})"
 
 COVERAGE_SQL = f"""
 WITH g AS (
@@ -25,11 +28,11 @@ concern AS MATERIALIZED (  -- the area of concern: the grid near roads when ther
         FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :road_deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
     FROM g
 ),
-cams AS (
+cams AS (  -- a siting plan's cameras (:plan; NULL: none) count as online
     SELECT g.id,
-           ST_Union(ST_Transform(c.view_geom, :srid)) FILTER (WHERE c.status = 'online') AS u,
-           count(*) FILTER (WHERE c.status <> 'planned') AS reaching,
-           count(*) FILTER (WHERE c.status = 'online') AS online,
+           ST_Union(ST_Transform(c.view_geom, :srid)) FILTER (WHERE {ONLINE}) AS u,
+           count(*) FILTER (WHERE c.status <> 'planned' OR {IN_PLAN}) AS reaching,
+           count(*) FILTER (WHERE {ONLINE}) AS online,
            count(*) FILTER (WHERE c.status IN ('offline', 'faulty')) AS down
     FROM g JOIN camera c ON c.view_geom && g.g4326 AND ST_Intersects(c.view_geom, g.g4326)
     GROUP BY g.id
@@ -129,10 +132,10 @@ result AS (
            CASE WHEN ST_Area(c.concern) > 0 THEN ST_Area(c.u) / ST_Area(c.concern) ELSE 1 END AS share
     FROM counted c
 )
-INSERT INTO grid_coverage (grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
+INSERT INTO {{table}} ({{key}}grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
     gap_m2, gap_geom, cameras_reaching, cameras_online, disputes_in, disputes_out, alarms_in, alarms_out,
     road_m_in, road_m_out, flagged, reasons, computed_at)
-SELECT id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
+SELECT {{key_value}}id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
     gap_m2, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(gap, 4326)), 3)), reaching, online, disputes_in, disputes_all - disputes_in,
     alarms_in, alarms_all - alarms_in, road_in, road_all - road_in,
     gap_m2 > 0 OR share < :target,
@@ -147,7 +150,7 @@ SELECT id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), co
         CASE WHEN alarms_far > 0 THEN 'alarm_beyond_patrol_reach' END], NULL),
     now()
 FROM result
-ON CONFLICT (grid_id, period) DO UPDATE SET
+ON CONFLICT ({{key}}grid_id, period) DO UPDATE SET
     concern_m2 = EXCLUDED.concern_m2, camera_m2 = EXCLUDED.camera_m2, alarm_m2 = EXCLUDED.alarm_m2,
     patrol_m2 = EXCLUDED.patrol_m2, covered_m2 = EXCLUDED.covered_m2, covered_share = EXCLUDED.covered_share,
     gap_m2 = EXCLUDED.gap_m2, gap_geom = EXCLUDED.gap_geom, cameras_reaching = EXCLUDED.cameras_reaching,
@@ -156,3 +159,10 @@ ON CONFLICT (grid_id, period) DO UPDATE SET
     road_m_in = EXCLUDED.road_m_in, road_m_out = EXCLUDED.road_m_out, flagged = EXCLUDED.flagged,
     reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at
 """
+
+
+def coverage_sql(plan: bool = False) -> str:
+    """The statement writing into grid_coverage, or (``plan``) into plan_coverage for the plan ``:plan``."""
+    if plan:
+        return COVERAGE_SQL.format(table="plan_coverage", key="plan_id, ", key_value="CAST(:plan AS integer), ")
+    return COVERAGE_SQL.format(table="grid_coverage", key="", key_value="")

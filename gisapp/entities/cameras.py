@@ -30,9 +30,10 @@ ENTITY = Entity(
      Field("owner", max_len=200, aliases=("operator", "所属")),
      Field("night_vision", "bool", default=False, aliases=("夜视",)),
      Field("installed_on", "date", aliases=("安装日期",)),
-     Field("height_m", "float", minimum=0, maximum=300, aliases=("height", "高度"))),
+     Field("height_m", "float", minimum=0, maximum=300, aliases=("height", "高度")),
+     Field("cost", "float", minimum=0, aliases=("造价",), help="what it cost or will cost (yuan)")),
     "SELECT code, name, kind, azimuth, fov_deg, range_m, status, owner, night_vision, "
-    "installed_on, height_m, geom FROM camera ORDER BY code",
+    "installed_on, height_m, cost, geom FROM camera ORDER BY code",
     rule=check_view,
     counts=(("天网 cameras", None), ("天网 cameras online", "status = 'online'")),
 )

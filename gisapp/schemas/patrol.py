@@ -9,6 +9,12 @@ from gisapp.coverage import PERIODS
 from gisapp.schemas.common import Text, one_of, whole
 
 
+def _lon_lat(point: list[float]) -> None:
+    """A [lon, lat] pair on the earth."""
+    if len(point) == 2 and not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+        raise ma.ValidationError("must be [lon, lat] with lon from -180 to 180 and lat from -90 to 90")
+
+
 class Place(ma.Schema):
     """A place: a point (lon, lat in EPSG:4326) or the code of a patrol base."""
 
@@ -108,7 +114,7 @@ class PathBody(ma.Schema):
     """Waypoints to join along the roads, in order."""
 
     mode = one_of(domain.PATROL_MODES, "how it is walked or ridden", required=True)
-    points = fields.List(fields.List(fields.Float(), validate=validate.Length(2, 2)), required=True,
+    points = fields.List(fields.List(fields.Float(), validate=[validate.Length(2, 2), _lon_lat]), required=True,
                          validate=validate.Length(2, 200, error="needs 2 to 200 points"),
                          metadata={"description": "[[lon, lat], …] in EPSG:4326"})
 

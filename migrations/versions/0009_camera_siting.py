@@ -5,7 +5,7 @@ kinds it takes, the mount height and the cost. key_place holds the places that m
 (重点部位: schools, markets, clinics, village entrances, crossroads …), some marked "must be
 covered". A siting_plan is a named set of planned cameras (camera.plan_id, status 'planned');
 plan_coverage holds each grid's coverage with a plan's cameras online, beside grid_coverage and
-never mixed into it.
+never mixed into it; siting_plan.coverage_signature says which data it was computed from.
 
 Revision ID: 0009
 Revises: 0008
@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("created_by", sa.String(64)),
         sa.Column("request", sa.dialects.postgresql.JSONB),
+        sa.Column("coverage_signature", sa.Text),
         sa.UniqueConstraint("code", name="uq_siting_plan_code"),
         sa.CheckConstraint("code ~ '^[0-9A-Za-z_.-]{1,32}$'", name="ck_siting_plan_code"),
         sa.CheckConstraint("length(btrim(name)) BETWEEN 1 AND 200", name="ck_siting_plan_name_length"),
@@ -83,6 +84,8 @@ def upgrade() -> None:
     op.add_column("camera", sa.Column("plan_id", sa.Integer, sa.ForeignKey(
         "siting_plan.id", name="fk_camera_plan_id", ondelete="CASCADE")))
     op.create_index("ix_camera_plan_id", "camera", ["plan_id"])
+    op.add_column("camera", sa.Column("cost", sa.Float))
+    op.create_check_constraint("ck_camera_cost", "camera", "cost >= 0")
     # Each grid's coverage with a plan's cameras online: grid_coverage's columns, and the plan.
     op.execute("CREATE TABLE plan_coverage (plan_id integer NOT NULL REFERENCES siting_plan(id) ON DELETE CASCADE, "
                "LIKE grid_coverage INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
@@ -94,5 +97,6 @@ def downgrade() -> None:
     op.drop_table("plan_coverage")
     op.drop_index("ix_camera_plan_id", "camera")
     op.drop_column("camera", "plan_id")
+    op.drop_column("camera", "cost")
     for table in ("siting_plan", "key_place", "camera_site"):
         op.drop_table(table)

@@ -1,0 +1,130 @@
+"""Siting plans: named sets of planned cameras, and what they would change (what-if coverage).
+
+A plan's cameras are coded ``<plan>-001`` … and named by their candidate site (or the plan's name and
+their number).
+
+A plan's cameras are rows of ``camera`` with status ``planned`` and the plan's id: they change
+nothing in the real coverage. ``plan_coverage`` holds, for each grid a plan's cameras reach, the
+coverage computed by the same statement as the real one with those cameras online; it is
+computed again whenever the coverage inputs changed since (``coverage_signature``), so moving,
+turning or removing a planned camera by hand (through the cameras' editing API) is followed.
+Commissioning a planned camera (status → online) moves it into the real coverage.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from gisapp.coverage import compute_grids
+
+# What plan_coverage depends on: every input of the coverage statement.
+INPUTS = ("camera", "alarm_point", "patrol_route", "patrol_window", "road", "grid", "dispute")
+SIGNATURE_SQL = ("SELECT coalesce(string_agg(table_name || ':' || version, ',' ORDER BY table_name), '') "
+                 "FROM data_version WHERE table_name = ANY(:tables)")
+CAMERAS_SQL = """
+INSERT INTO camera (code, name, kind, azimuth, fov_deg, range_m, status, height_m, cost, plan_id, geom)
+SELECT :plan_code || '-' || lpad(f.n::text, 3, '0'), coalesce(f.p ->> 'site', :name || ' #' || f.n), f.p ->> 'kind',
+       (f.p ->> 'azimuth')::float, (f.p ->> 'fov_deg')::float, (f.p ->> 'range_m')::float, 'planned',
+       (SELECT s.height_m FROM camera_site s WHERE s.code = f.p ->> 'site'), (f.p ->> 'cost')::float, :plan,
+       ST_SetSRID(ST_GeomFromGeoJSON(f.g), 4326)
+FROM (SELECT e.value -> 'properties' AS p, (e.value -> 'geometry')::text AS g, e.ordinality AS n
+      FROM jsonb_array_elements(CAST(:features AS jsonb)) WITH ORDINALITY e) f
+"""
+REACHED_SQL = """
+SELECT DISTINCT g.id FROM camera c JOIN grid g ON g.geom && c.view_geom AND ST_Intersects(g.geom, c.view_geom)
+WHERE c.plan_id = :plan AND c.status = 'planned'
+"""
+# Per grid reached and period: the real figures and the plan's.
+COMPARE_SQL = """
+SELECT g.code AS grid, g.name, v.code AS village_code, v.name AS village, pc.period,
+       gc.covered_share AS share_before, pc.covered_share AS share_after, gc.gap_m2 AS gap_before,
+       pc.gap_m2 AS gap_after, gc.reasons AS reasons_before, pc.reasons AS reasons_after,
+       gc.cameras_online AS cameras_before, pc.cameras_online AS cameras_after
+FROM plan_coverage pc JOIN grid g ON g.id = pc.grid_id JOIN admin_area v ON v.id = g.village_id
+LEFT JOIN grid_coverage gc ON gc.grid_id = pc.grid_id AND gc.period = pc.period
+WHERE pc.plan_id = :plan ORDER BY g.code, pc.period
+"""
+PLAN_SQL = """
+SELECT p.id, p.code, p.name, p.note, p.created_at, p.created_by, p.request, p.coverage_signature,
+       count(c.id) AS camera_count, count(c.id) FILTER (WHERE c.status = 'planned') AS still_planned,
+       coalesce(sum(c.cost), 0) AS cost
+FROM siting_plan p LEFT JOIN camera c ON c.plan_id = p.id
+WHERE (CAST(:code AS text) IS NULL OR p.code = :code) GROUP BY p.id ORDER BY p.code
+"""
+PLAN_CAMERAS_SQL = """
+SELECT c.code, c.name, c.kind, c.azimuth, c.fov_deg, c.range_m, c.status, c.cost, ST_X(c.geom) AS lon,
+       ST_Y(c.geom) AS lat,
+       ST_AsGeoJSON(c.view_geom, 7) AS view, g.code AS grid, v.name AS village
+FROM camera c LEFT JOIN grid g ON g.geom && c.geom AND ST_Covers(g.geom, c.geom)
+LEFT JOIN admin_area v ON v.id = g.village_id
+WHERE c.plan_id = :plan ORDER BY c.code
+"""
+
+
+def _signature(conn) -> str:
+    return conn.execute(text(SIGNATURE_SQL), {"tables": list(INPUTS)}).scalar()
+
+
+def save(conn, settings: dict, code: str, name: str, features: list[dict], *, note: str | None = None,
+         request: dict | None = None, user: str | None = None) -> int:
+    """Store a plan and its cameras (each a proposal's Feature: point, kind, azimuth, fov_deg, range_m, site,
+    cost) and compute its what-if coverage; returns its id. IntegrityError when the code is taken."""
+    plan = conn.execute(text(
+        "INSERT INTO siting_plan (code, name, note, created_by, request) VALUES (:code, :name, :note, :user, "
+        "CAST(:request AS jsonb)) RETURNING id"),
+        {"code": code, "name": name, "note": note, "user": user,
+         "request": json.dumps(request) if request else None}).scalar()
+    conn.execute(text(CAMERAS_SQL), {"plan": plan, "plan_code": code, "name": name,
+                                     "features": json.dumps(features)})
+    refresh(conn, settings, plan)
+    return plan
+
+
+def refresh(conn, settings: dict, plan: int) -> bool:
+    """Compute the plan's what-if coverage again when the coverage inputs changed since; True when it did."""
+    signature = _signature(conn)
+    stored = conn.execute(text("SELECT coverage_signature FROM siting_plan WHERE id = :plan"), {"plan": plan}).scalar()
+    if stored == signature:
+        return False
+    conn.execute(text("DELETE FROM plan_coverage WHERE plan_id = :plan"), {"plan": plan})
+    compute_grids(conn, settings, list(conn.execute(text(REACHED_SQL), {"plan": plan}).scalars()), plan=plan)
+    conn.execute(text("UPDATE siting_plan SET coverage_signature = :s WHERE id = :plan"),
+                 {"s": signature, "plan": plan})
+    return True
+
+
+def plans(conn, code: str | None = None) -> list[dict]:
+    """The plans (or the one ``code``): code, name, note, who made it and when, its request, how many cameras
+    (and how many still planned), their cost."""
+    return [dict(row._mapping) for row in conn.execute(text(PLAN_SQL), {"code": code})]
+
+
+def compare(conn, settings: dict, plan: int) -> dict:
+    """What the plan changes: per grid it reaches and period, the real figures and the plan's (share, gap,
+    flags cleared and remaining, cameras online), and per village the grids whose flags it clears."""
+    refresh(conn, settings, plan)
+    grids = []
+    villages: dict[str, dict] = {}
+    for row in conn.execute(text(COMPARE_SQL), {"plan": plan}).mappings():
+        before, after = set(row["reasons_before"] or []), set(row["reasons_after"] or [])
+        grids.append({**{k: row[k] for k in ("grid", "name", "village_code", "village", "period", "cameras_before",
+                                             "cameras_after")},
+                      "covered_share_before": row["share_before"], "covered_share_after": row["share_after"],
+                      "gap_m2_before": row["gap_before"], "gap_m2_after": row["gap_after"],
+                      "flags_cleared": sorted(before - after), "flags_remaining": sorted(after)})
+        village = villages.setdefault(row["village_code"], {"village": row["village"], "grids": set(),
+                                                            "flags_cleared": 0, "gap_closed_m2": 0.0})
+        village["grids"].add(row["grid"])
+        village["flags_cleared"] += len(before - after)
+        village["gap_closed_m2"] += (row["gap_before"] or 0.0) - (row["gap_after"] or 0.0)
+    return {"grids": grids, "villages": [{"code": code, "village": v["village"], "grids": len(v["grids"]),
+                                          "flags_cleared": v["flags_cleared"],
+                                          "gap_closed_m2": round(v["gap_closed_m2"], 1)}
+                                         for code, v in sorted(villages.items())]}
+
+
+def cameras(conn, plan: int) -> list[dict]:
+    """The plan's cameras with their view (GeoJSON), grid and village."""
+    return [{**row._mapping, "view": json.loads(row.view) if row.view else None}
+            for row in conn.execute(text(PLAN_CAMERAS_SQL), {"plan": plan})]
