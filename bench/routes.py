@@ -38,8 +38,10 @@ import sys
 import time
 import uuid
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -356,21 +358,28 @@ def _highs(pulp):
 # The scale part
 
 
-def scale_run(scale: str, repeats: int) -> None:
+@contextmanager
+def city_database(scale: str, prefix: str = "gisapp_bench_routes"):
+    """A fresh database on the embedded cluster (or DATABASE_URL's server) holding the demo city of
+    ``scale`` villages (or "city"), its coverage computed (which also computes the patrols' reach by
+    road) and its network built once more (timed), then the reach again (the rebuild empties it);
+    dropped on the way out, whatever happens.
+
+    Yields a namespace: engine, settings (pointing at that database), villages, and the seconds
+    ``loaded``, ``covered``, ``built`` and ``reached``, with the network's ``status``."""
     import psycopg
-    from sqlalchemy import create_engine, event, text
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from gisapp.coverage import recompute
     from gisapp.db import database_url, migrate
     from gisapp.db.server import ensure_database, libpq_dsn
     from gisapp.demo import load_demo
-    from gisapp.patrol import network, propose, routing
+    from gisapp.patrol import network, reach
 
     settings = load_settings()
     server = database_url(settings)
-    name = f"gisapp_bench_routes_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
     ensure_database(server, name)
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     engine = None
@@ -389,12 +398,33 @@ def scale_run(scale: str, repeats: int) -> None:
             status = network.build(conn, settings)
             built = time.perf_counter() - started
             villages = conn.execute(text("SELECT count(*) FROM admin_area WHERE level = 'village'")).scalar()
-        print(f"\n== Scale: the demo city, scale={scale!r} ({villages} villages) ==")
+        with engine.begin() as conn:   # the rebuild emptied the patrols' reach: bring it back, as the next write would
+            started = time.perf_counter()
+            reach.refresh(conn, settings)
+            reached = time.perf_counter() - started
+        yield SimpleNamespace(engine=engine, settings=settings, villages=villages, loaded=loaded, covered=covered,
+                              built=built, status=status, reached=reached)
+    finally:
+        if engine is not None:
+            engine.dispose()
+        with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def scale_run(scale: str, repeats: int) -> None:
+    from sqlalchemy import event, text
+    from sqlalchemy.exc import DBAPIError
+
+    from gisapp.patrol import propose, routing
+
+    with city_database(scale) as city:
+        engine, settings, status = city.engine, city.settings, city.status
+        print(f"\n== Scale: the demo city, scale={scale!r} ({city.villages} villages) ==")
         print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
-        print(f"loaded in {loaded:.1f} s (network built with it); coverage (for the gaps) in {covered:.1f} s")
+        print(f"loaded in {city.loaded:.1f} s (network built with it); coverage (for the gaps) in {city.covered:.1f} s")
         print(f"network: {status.edges:,} edges, {status.vertices:,} vertices, {status.length_km:,.0f} km, "
               f"{status.components} component(s), largest {status.largest_share:.1%}, "
-              f"{status.dangling_ends:,} dangling ends; network.build {built:.2f} s")
+              f"{status.dangling_ends:,} dangling ends; network.build {city.built:.2f} s")
 
         with engine.connect() as conn:   # the team whose base is nearest the middle of the city
             code, lon, lat = conn.execute(text(
@@ -509,11 +539,6 @@ def scale_run(scale: str, repeats: int) -> None:
             propose._candidates, propose.hot_grid_ids, propose.solve = (
                 original["_candidates"], original["hot_grid_ids"], original["solve"])
             routing.cost_matrix, routing.path_through = original["cost_matrix"], original["path_through"]
-    finally:
-        if engine is not None:
-            engine.dispose()
-        with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def gaps_statement(engine, statement: str, parameters: dict, repeats: int = 3) -> None:
