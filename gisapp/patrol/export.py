@@ -40,7 +40,7 @@ SELECT 'alarm', a.code, a.enterprise, a.status, ST_X(a.geom), ST_Y(a.geom), ST_L
 FROM alarm_point a JOIN patrol_route r ON r.code = :code WHERE {ONLINE_ALARM_NEAR}
 ORDER BY sort, code
 """
-KINDS = {"base": "巡防基地 base", "dispute": "矛盾纠纷 dispute", "alarm": "一键报警 alarm"}
+KINDS = {"base": "巡防基地 base", "dispute": domain.STOP_KINDS["dispute"], "alarm": domain.STOP_KINDS["alarm"]}
 
 
 def _label(kind: str, detail: str, categories: dict) -> str:
