@@ -23,9 +23,10 @@ from test_map_browser import FIND_MAP, OUTPUT, XSS, browser, center_map, new_pag
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-# Two waypoints on the demo town's southern east-west road: the start of route R02 and the crossing
-# 900 m east of it, both places of the road network.
-WAYPOINTS = [(114.467466, 34.600878), (114.477339, 34.601083)]
+# Two waypoints on route R02 (the southern villages' day line): its start, a crossing of 东庄村's
+# streets, and where the road to 西庄村 crosses the national road G220 1.2 km east of it, both
+# places of the road network.
+WAYPOINTS = [(114.476606, 34.596334), (114.489386, 34.597791)]
 
 
 @pytest.fixture
@@ -215,7 +216,7 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200):
         page.locator("#pp-routes li[data-code=XSS1] button", has_text="编辑 Edit").click()
     expect(page.locator("#pp-save input[name=code]")).to_have_value("XSS1")
-    third = (114.485, 34.601234)  # further east on the same road
+    third = (114.491861, 34.597448)  # further east on the same road
     center_map(page, lat_mid - 0.004, (WAYPOINTS[0][0] + third[0]) / 2, 15)
     with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200) as changed:
         click_at(page, *third)
