@@ -148,3 +148,19 @@ def test_evaluation_names_the_alarm_a_route_brings_within_reach_and_its_grid(riv
     assert FLAG in g2["night"]["flags_cleared"], "G2 is out of the route's sight, but its alarm comes within reach"
     assert FLAG not in g2["night"]["flags_remaining"]
     assert FLAG in reasons(engine)[("G2", "night")], "nothing was saved"
+
+
+def test_adding_a_route_lowers_the_reach_as_a_full_refresh_would(river, engine, settings):
+    from gisapp.editing import create_feature
+    from gisapp.patrol import reach
+    with engine.connect() as conn:
+        create_feature(conn, "routes", feature(shapely.LineString([(0, 0), (600, 0)]), code="R-NIGHT", name="夜",
+                                               team_code="T1", mode="motorcycle", time_windows="20:00-02:00"), settings)
+        reach.add_route(conn, settings, "R-NIGHT")
+        added = reach.in_reach(conn, settings)
+        dirty = set(conn.execute(text("SELECT g.code FROM coverage_dirty d JOIN grid g ON g.id = d.grid_id")).scalars())
+        reach.refresh(conn, settings, force=True)
+        full = reach.in_reach(conn, settings)
+        conn.rollback()
+    assert added == full == {("UP", "day"), ("UP", "night")}
+    assert "G2" in dirty, "UP's grid is marked for the flag to clear"

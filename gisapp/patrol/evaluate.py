@@ -6,9 +6,11 @@ description, so the same checks apply), the grids it reaches are computed by
 nothing is kept, and the figures are those the stored coverage would show. An existing route
 (by code) is compared with itself switched off, or with the changes given.
 
-With pgRouting, the patrols' reach by road (``gisapp.patrol.reach``) is computed again with the
-route too: the alarms it brings within reach are those newly within the limit by day or by night,
-and the grids holding them are compared as well (their figures before are the stored ones).
+With pgRouting, the patrols' reach by road (``gisapp.patrol.reach``) follows the route: lowered
+from the new route's own starts when one is added (a route only brings places nearer), computed
+again for a changed one. The alarms it brings within reach are those newly within the limit by day
+or by night, and the grids holding them are compared as well. The figures before are the stored
+ones (computed only for grids still dirty, or with the route switched off).
 Without pgRouting, the alarms are those within the straight-line reach, as coverage then counts.
 """
 from __future__ import annotations
@@ -76,10 +78,8 @@ def _reached(conn, line: str, params: dict) -> set[int]:
     return set(conn.execute(text(GRIDS_SQL.format(line=line)), params).scalars())
 
 
-def _in_reach(conn, settings: dict) -> set[tuple[str, str]]:
-    """The online alarms the patrols reach within the limit by road, as (code, period)."""
-    return {(alarm["code"], period) for period in PERIODS
-            for alarm in reach.alarm_reach(conn, settings, period) if alarm["in_reach"]}
+def _dirty(conn) -> set[int]:
+    return set(conn.execute(text("SELECT grid_id FROM coverage_dirty")).scalars())
 
 
 def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None, hot_grids: list[int] = (),
@@ -114,9 +114,12 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
         if switching:  # the stored route switched off, then on
             conn.execute(text("UPDATE patrol_route SET active = false WHERE code = :code"), params)
         by_road = network.has_pgrouting(conn)
-        reached_before = _in_reach(conn, settings) if by_road else set()
+        if by_road:
+            reach.refresh(conn, settings)
+        reached_before = reach.in_reach(conn, settings) if by_road else set()
         ids = sorted(grids)
-        compute_grids(conn, settings, ids)
+        # the stored figures are current but for grids still dirty (or the route switched off)
+        compute_grids(conn, settings, ids if switching else sorted(grids & _dirty(conn)))
         before = _figures(conn, ids)
         if switching:
             conn.execute(text("UPDATE patrol_route SET active = true WHERE code = :code"), params)
@@ -125,7 +128,11 @@ def evaluate(conn, settings: dict, feature: dict, *, existing: str | None = None
         else:
             create_feature(conn, "routes", {**feature, "properties": {**props, "code": code}}, settings)
         if by_road:
-            reached_after = _in_reach(conn, settings)
+            if existing:   # a route changed or back on: everything may move
+                reach.refresh(conn, settings)
+            else:          # a route added only brings places nearer
+                reach.add_route(conn, settings, code)
+            reached_after = reach.in_reach(conn, settings)
             brought = sorted({code for code, _ in reached_after - reached_before})
             changed = sorted({code for code, _ in reached_after ^ reached_before})
             crossed = set(conn.execute(text(ALARM_GRIDS_SQL), {"codes": changed}).scalars()) - grids
