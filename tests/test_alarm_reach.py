@@ -134,6 +134,9 @@ def test_the_reach_layer_shows_the_roads_in_bands(river, client):
     # an edge takes the minutes of its farther end: A's west piece ends 400 m past the route's end at 600 m,
     # A's east piece and B 1,400 m past it
     assert minutes == pytest.approx([400 / 416.7, 1400 / 416.7, 1400 / 416.7], abs=0.06)
+    assert client.get("/api/collections/patrol_reach_day/items/not-a-number", headers=river).status_code == 404
+    one = answer.json["features"][0]
+    assert client.get(f"/api/collections/patrol_reach_day/items/{one['id']}", headers=river).status_code == 200
     night = client.get("/api/collections/patrol_reach_night/items", headers=river)
     assert night.status_code == 200 and night.json["features"] == [], "no night patrol reaches anything"
 
