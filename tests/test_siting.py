@@ -211,3 +211,91 @@ def test_roles(planner, client):
     assert client.post("/api/siting/propose", json=BODY, headers=planner["lead"]).status_code == 403
     assert client.get("/api/siting/plans", headers=planner["lead"]).status_code == 200
     assert client.get("/api/siting/plans", headers=planner["vera"]).status_code == 403
+
+
+def feature_at(x, y, kind, azimuth=None, fov=60.0, range_m=60.0):
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(lonlat(shapely.Point(x, y)).coords[0])},
+            "properties": {"kind": kind, "azimuth": azimuth, "fov_deg": 360.0 if kind == "dome" else fov,
+                           "range_m": range_m, "cost": 5000.0}}
+
+
+def test_given_cameras_are_valued_as_a_proposal_values_them(planner, client):
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    body = {"area": BODY["area"], "features": proposed["features"], "weights": ONLY_DISPUTES}
+    same = client.post("/api/siting/value", json=body, headers=planner["plan"])
+    assert same.status_code == 200, same.json
+    assert [f["value"] for f in same.json["features"]] == [f["properties"]["value"] for f in proposed["features"]]
+    assert same.json["marginal"] == proposed["marginal"]
+    for key in ("demand", "before", "after"):
+        assert same.json["totals"][key] == proposed["totals"][key]
+    assert same.json["totals"]["cost"] == proposed["totals"]["cost"]
+    assert same.json["features"][0]["view"]["type"] == "Polygon"
+
+    # moved far from every dispute, the dome at S2 adds nothing, and the totals follow
+    moved = [dict(f, geometry=feature_at(200, 300, "dome")["geometry"]) if f["properties"]["site"] == "S2" else f
+             for f in proposed["features"]]
+    answer = client.post("/api/siting/value", json={**body, "features": moved}, headers=planner["plan"]).json
+    by_site = {f["properties"]["site"]: v["value"] for f, v in zip(moved, answer["features"])}
+    assert by_site == {"S1": 3.0, "S2": 0.0}
+    assert answer["totals"]["after"]["dispute"] == 3 + 2, "D1, and D2 already watched"
+
+    # a bullet at S3 sees D5 facing north, nothing facing south
+    def bullet(azimuth):
+        return client.post("/api/siting/value", headers=planner["plan"], json={
+            **body, "features": [feature_at(400, 0, "bullet", azimuth)]}).json["features"][0]["value"]
+    assert (bullet(0), bullet(180)) == (1.0, 0.0)
+
+
+def test_valuing_cameras_refuses_what_it_cannot_value(planner, client):
+    good = {"area": BODY["area"], "features": [feature_at(0, 0, "dome")]}
+    assert client.post("/api/siting/value", json=good, headers=planner["lead"]).status_code == 403
+    off = {**good, "features": [dict(good["features"][0], geometry={"type": "Point", "coordinates": [200, 95]})]}
+    answer = client.post("/api/siting/value", json=off, headers=planner["plan"])
+    assert answer.status_code == 400 and answer.json["field"] == "features.0.geometry.coordinates", answer.json
+    facing = {**good, "features": [feature_at(0, 0, "bullet")]}
+    answer = client.post("/api/siting/value", json=facing, headers=planner["plan"])
+    assert answer.status_code == 400 and "azimuth" in answer.json["field"], answer.json
+    answer = client.post("/api/siting/value", json={**good, "area": {"villages": ["999"]}}, headers=planner["plan"])
+    assert answer.status_code == 404 and answer.json["field"] == "area.villages"
+
+
+def test_a_plans_what_if_for_the_map(planner, client):
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    saved = client.post("/api/siting/plans", headers=planner["plan"],
+                        json={"code": "P4", "name": "四期", "features": proposed["features"]}).json
+    answer = client.get("/api/siting/plans/P4/grids", headers=planner["lead"])
+    assert answer.status_code == 200 and answer.mimetype == "application/geo+json"
+    (grid,) = answer.json["features"]
+    assert grid["id"] == "G1" and grid["geometry"]["type"] == "MultiPolygon"
+    p = grid["properties"]
+    day = next(g for g in saved["grids"] if g["period"] == "day")
+    assert (p["village"], p["name"]) == ("东庄村", "一网格")
+    assert p["covered_share_after_day"] == day["covered_share_after"] > p["covered_share_before_day"]
+    assert p["cameras_after_night"] == p["cameras_before_night"] + 2
+    assert p["flags_cleared_day"] == ",".join(day["flags_cleared"])
+    assert client.get("/api/siting/plans/P4/grids", headers=planner["vera"]).status_code == 403
+    assert client.get("/api/siting/plans/NONE/grids", headers=planner["lead"]).status_code == 404
+
+
+def test_a_plan_coded_with_a_dot_is_shown_not_taken_for_an_export(planner, client):
+    proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    assert client.post("/api/siting/plans", headers=planner["plan"], json={
+        "code": "2025.1", "name": "一期", "features": proposed["features"]}).status_code == 201
+    shown = client.get("/api/siting/plans/2025.1", headers=planner["lead"])
+    assert shown.status_code == 200 and shown.json["code"] == "2025.1", shown.json
+    assert client.get("/api/siting/plans/2025.1.geojson", headers=planner["lead"]).json["name"] == "2025.1"
+    assert client.get("/api/siting/plans/2025.1/grids", headers=planner["lead"]).status_code == 200
+    assert client.get("/api/siting/plans/2025.csv", headers=planner["lead"]).json["field"] == "format"
+    assert client.delete("/api/siting/plans/2025.1", headers=planner["plan"]).status_code == 204
+
+
+def test_the_demo_town_is_ready_for_siting(demo_client, tokens):
+    village = {"villages": ["410299101001"]}
+    answer = demo_client.post("/api/siting/propose", json={"area": village, "count": 5}, headers=tokens["planner"])
+    assert answer.status_code == 200, answer.json
+    assert len(answer.json["features"]) == 5 and answer.json["totals"]["candidates"] > 100
+    assert answer.json["marginal"] == sorted(answer.json["marginal"], reverse=True) and answer.json["marginal"][-1] > 0
+    assert answer.json["totals"]["demand"]["key_place"] > 0
+    cover = demo_client.post("/api/siting/propose", json={"area": village, "problem": "lscp"}, headers=tokens["planner"])
+    assert cover.status_code == 200, cover.json
+    assert cover.json["unreachable"] == [], "the village's school can be watched from some site"

@@ -1,7 +1,9 @@
 """A deterministic synthetic city with the published counts of a real prefecture (赤峰).
 
 12 counties, 153 townships, 2,324 villages, 15,241 grids, 151,221 disputes, plus 50,000 cameras,
-3,000 alarm points, 2,324 patrol routes (one per village) and a road network. For a smaller run,
+3,000 alarm points, 2,324 patrol routes (one per village), a road network, a school and an entrance
+per village and a market and a health centre per township (key places), and candidate camera
+sites along every village's middle road. For a smaller run,
 give a number of villages: every count scales with it. Villages are 2 km squares on a lattice in
 UTM zone 50N around 赤峰 (118.9E 42.3N), cut into 6 or 7 grid strips; roads run along every
 village edge and through every village's middle. Layers come back in lon/lat, in the columns
@@ -199,10 +201,43 @@ class CityBuilder:
             "closed_at": np.where(status == "closed", closed.strftime("%Y-%m-%d %H:%M"), None)})
         return self._frame(records, shapely.points(x, y))
 
+    def key_places(self) -> gpd.GeoDataFrame:
+        """重点部位: each village's primary school (must be covered) and entrance (where its middle road
+        meets its west edge); in each township's first village its market and health centre (both must
+        be covered)."""
+        i = np.arange(self.n)
+        firsts = np.searchsorted(self.township_of, np.arange(self.counts["townships"]))
+        middle = self.vy + CELL / 2
+        kinds = [("XX", "小学", "school", True, self.vx + 0.3 * CELL, middle + 15, i),
+                 ("CK", "村口", "village_entrance", False, self.vx, middle, i),
+                 ("JS", "集市", "market", True, self.vx[firsts] + 0.55 * CELL, middle[firsts] - 20, firsts),
+                 ("WY", "卫生院", "hospital", True, self.vx[firsts] + 0.7 * CELL, middle[firsts] + 20, firsts)]
+        records, points = [], []
+        for prefix, noun, kind, must, x, y, where in kinds:
+            records += [{"code": f"{prefix}{k + 1:05d}", "name": f"{k + 1}村{noun}", "kind": kind, "must_cover": must}
+                        for k in where]
+            points.append(shapely.points(x, y))
+        return self._frame(records, np.concatenate(points))
+
+    def sites(self) -> gpd.GeoDataFrame:
+        """候选点位: along each village's middle road every 200 m (a bullet on an existing pole, or either on
+        a new one) and at both of its ends (crossings: either)."""
+        rng = np.random.default_rng(2027)  # their own draws: the other layers stay as they were
+        along = np.arange(100.0, CELL, 200.0)
+        x = (self.vx[:, None] + np.concatenate([[0.0], along, [CELL]])[None, :]).ravel()
+        y = np.repeat(self.vy + CELL / 2 + 4, len(along) + 2)
+        end = np.tile(np.concatenate([[True], np.zeros(len(along), bool), [True]]), self.n)
+        pole = ~end & (rng.random(len(x)) < 0.5)
+        records = pd.DataFrame({"code": [f"LG{k + 1:06d}" for k in range(len(x))],
+                                "mounts": np.where(pole, "bullet", "any"), "cost": np.where(pole, 5000.0, 8000.0),
+                                "height_m": rng.choice([4.5, 6.0, 8.0], size=len(x))})
+        return self._frame(records, shapely.points(x, np.where(end, y - 4, y)))
+
     def layers(self) -> dict:
         """Every layer, keyed by import layer name."""
         areas, grids = self.areas_and_grids()
         teams, routes = self.teams_and_routes()
         return {"areas": areas, "grids": grids, "teams": teams, "bases": self.bases(), "cameras": self.cameras(),
                 "alarms": self.alarms(),
-                "routes": routes, "disputes": self.disputes(), "roads": self.roads()}
+                "routes": routes, "disputes": self.disputes(), "roads": self.roads(),
+                "key_places": self.key_places(), "sites": self.sites()}

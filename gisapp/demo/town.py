@@ -481,7 +481,76 @@ class TownBuilder:
         layers["alarms"] = self._alarms(network, layers["cameras"])
         layers["routes"] = self._routes(villages, cores, walker)
         layers["disputes"] = self._disputes(villages)
+        places = np.random.default_rng(self.seed + 11)   # their own draws: the layers above stay as they were
+        layers["key_places"] = self._key_places(places, cores, walker)
+        layers["sites"] = self._sites(places, villages, cores, walker)
         return layers
+
+    def _beside(self, walker: _Walker, point: Point, offset: float = 12.0) -> Point:
+        """A building ``offset`` metres off the street segment nearest ``point``."""
+        streets = np.asarray(walker.segments, dtype=object)
+        line = streets[int(np.argmin(shapely.distance(streets, point)))]
+        at = line.project(point)
+        a, b = line.interpolate(max(at - 1, 0)), line.interpolate(min(at + 1, line.length))
+        dx, dy = b.x - a.x, b.y - a.y
+        norm = math.hypot(dx, dy) or 1.0
+        on = line.interpolate(at)
+        return Point(on.x - dy / norm * offset, on.y + dx / norm * offset)
+
+    def _key_places(self, rng, cores, walker: _Walker) -> gpd.GeoDataFrame:
+        """重点部位: in each village a primary school, a clinic (卫生室) and its entrance (the crossing on its
+        ring road nearest the market town); in the market town the market, the health centre, the middle
+        school, the township government, the bus station and the main crossroads. Schools, the market, the
+        health centre, the government and the main crossroads must be covered."""
+        records, geoms = [], []
+        market = cores[MARKET_VILLAGE][0]
+        streets = np.array([c not in ("path", "track") for c in walker.classes])
+        crossing = walker.degrees(streets) >= 3
+
+        def add(code, name, kind, must, point):
+            records.append({"code": code, "name": name, "kind": kind, "must_cover": must})
+            geoms.append(point)
+        for i, (centre, outline, theta) in enumerate(cores):
+            village = VILLAGE_NAMES[i]
+            if i == MARKET_VILLAGE:
+                for n, (name, kind, must, dx, dy) in enumerate((
+                        ("平安镇集市", "market", True, 60, 40), ("平安镇卫生院", "hospital", True, -160, 120),
+                        ("平安镇中学", "school", True, 230, -180), ("平安镇人民政府", "government", True, -90, -140),
+                        ("平安镇汽车站", "station", False, 320, 90))):
+                    place = self._place(Point(dx, dy), centre, theta)
+                    add(f"ZD{n + 1:02d}", name, kind, must, place if kind == "market" else self._beside(walker, place))
+                add("ZD06", "平安镇中心十字路口", "crossroads", True, Point(walker.xy[walker.node(centre, crossing)]))
+                continue
+            ring = self._place(outline, centre, theta).exterior
+            on_ring = crossing & (shapely.distance(ring, shapely.points(walker.xy)) < 25)
+            entrance = walker.node(market, on_ring) if on_ring.any() else walker.node(market, crossing)
+            school = self._place(Point(rng.uniform(-150, 150), rng.uniform(60, 180)), centre, theta)
+            clinic = self._place(Point(rng.uniform(-150, 150), rng.uniform(-180, -60)), centre, theta)
+            add(f"XX{i + 1:02d}", f"{village}小学", "school", True, self._beside(walker, school))
+            add(f"WS{i + 1:02d}", f"{village}卫生室", "clinic", False, self._beside(walker, clinic))
+            add(f"CK{i + 1:02d}", f"{village}村口", "village_entrance", False, Point(walker.xy[entrance]))
+        return _frame(records, geoms)
+
+    def _sites(self, rng, villages, cores, walker: _Walker) -> gpd.GeoDataFrame:
+        """候选点位 in each core: its street crossings (any camera, on a new pole) and poles along its streets
+        about every 70 m (a bullet on an existing pole, or either on a new one), each with a height and cost."""
+        records, geoms = [], []
+        streets = np.array([c in ("residential", "tertiary", "secondary", "primary", "trunk") for c in walker.classes])
+        crossing = walker.degrees(streets) >= 3
+        for i, (centre, outline, theta) in enumerate(cores):
+            core = self._place(outline, centre, theta).buffer(30)
+            found = [(Point(xy), "any", 9000.0) for xy in walker.xy[crossing & shapely.contains_xy(core, *walker.xy.T)]]
+            for e in np.flatnonzero(streets & shapely.within(np.asarray(walker.segments, dtype=object), core)):
+                line = walker.segments[e]
+                for at in np.arange(35.0, line.length - 20, 70.0):
+                    pole = rng.random() < 0.5
+                    found.append((self._beside(walker, line.interpolate(at), 4.0), "bullet" if pole else "any",
+                                  5000.0 if pole else 8000.0))
+            for n, (point, mounts, cost) in enumerate(found):
+                records.append({"code": f"LG{i + 1:02d}-{n + 1:03d}", "name": f"{VILLAGE_NAMES[i]}立杆{n + 1}",
+                                "mounts": mounts, "height_m": float(rng.choice([4.5, 6.0, 8.0])), "cost": cost})
+                geoms.append(point)
+        return _frame(records, geoms)
 
     def _bases(self, cores, network) -> gpd.GeoDataFrame:
         """The township's police station and the team's station in the market town, a police room in the
