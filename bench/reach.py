@@ -25,9 +25,7 @@ coverage (``routes.city_database``, as bench/routes.py's scale part); dropped at
    evaluate's floor: ``gisapp.coverage.compute_grids`` on the same grids, twice (before and after).
    Then the statements over 50 ms of one more evaluation are run under ``EXPLAIN (ANALYZE,
    BUFFERS)`` first, each in a savepoint rolled back, so the plan is of exactly the state the
-   statement ran in (``--no-explain``: not); and an incremental what-if, measured by hand: the
-   route's own driving distance instead of the whole city's reach, and the stored figures before
-   (see ``probe``), checked against the full refresh.
+   statement ran in (``--no-explain``: not).
 """
 from __future__ import annotations
 
@@ -400,117 +398,6 @@ def township_loop(conn, settings: dict) -> tuple[dict, str, str, float, int]:
     raise SystemExit(f"no loop of 15-30 km found around {code} (last {path['length_m']:.0f} m)")
 
 
-# The starts of one route alone (the refresh's statement, for that route and without the bases).
-ONE_ROUTE = ("WHERE r.active AND p.on_duty", "WHERE r.active AND p.on_duty AND r.code = %(code)s")
-# The alarms whose vertex (the refresh's rule) the route's driving distance reaches within :limit
-# minutes, their stored minutes lowered to it (in evaluate's savepoint, for the coverage flags after).
-NEARER_SQL = """
-WITH d AS (SELECT node, agg_cost FROM pgr_drivingDistance(%(edges)s, 0, %(limit)s, directed := false) WHERE node <> 0),
-reached AS (
-    SELECT a.id, d.agg_cost FROM alarm_point a CROSS JOIN LATERAL (
-        SELECT CASE WHEN ST_LineLocatePoint(e.geom, a.geom) <= 0.5 THEN e.source ELSE e.target END AS id
-        FROM road_edge e ORDER BY e.geom <-> a.geom LIMIT 1) v
-    JOIN d ON d.node = v.id)
-UPDATE reach_alarm ra SET patrol_min = r.agg_cost FROM reached r
-WHERE ra.alarm_id = r.id AND ra.period = %(source)s AND (ra.patrol_min IS NULL OR ra.patrol_min > r.agg_cost)
-RETURNING ra.alarm_id
-"""
-
-
-def split_of(runs) -> dict[str, float]:
-    return {step: median([r[1].get(step, 0.0) for r in runs]) for step in runs[0][1]}
-
-
-def probe(engine, settings: dict, feature: dict, recorded: list, ids: list[int], ours: float,
-          split: dict[str, float], repeats: int = 3) -> None:
-    """What evaluate would take if it did not recompute the whole city's reach after writing the
-    route: a route added can only bring places nearer, so the reach after is the least of the stored
-    one and the new route's own (one driving distance from its starts, up to the alarm limit, not
-    stored; the alarms it brings nearer updated in reach_alarm, which the coverage flags read); and
-    the figures before are the stored ones (the stored coverage is kept current by
-    every write), so only compute_grids after is run. Checked against the full refresh: the same
-    alarms within reach, by period, and the same minutes on every vertex."""
-    from sqlalchemy import text
-
-    from gisapp.coverage import compute_grids
-    from gisapp.editing import create_feature
-    from gisapp.patrol import reach
-
-    within = float(settings["patrol"]["alarm_reach_min"])
-    create = next((st, p) for st, p, _ in recorded if "CREATE TEMP TABLE reach_start" in st)
-    dd = {}     # the parameters of evaluate's own driving distances, by (period, mode): the edges read from reach_start
-    for statement, params, _ in recorded:
-        if "pgr_drivingDistance" in statement:
-            mode = next(m for m in settings["patrol"]["speed_kmh"] if f"s.mode = '{m}'" in params["edges"])
-            dd[params["source"], mode] = params
-    code = "WHATIF-BENCH"
-    props = {**feature["properties"], "code": code}
-    timings: dict[str, list[float]] = defaultdict(list)
-    checks = []
-    for _ in range(repeats):
-        with engine.begin() as conn:
-            stored = set(conn.execute(text("SELECT alarm_id, period FROM reach_alarm WHERE patrol_min <= :w"),
-                                      {"w": within}).all())
-            stored_minutes = {(src, v): m for v, src, m in conn.exec_driver_sql(
-                "SELECT vertex_id, source, minutes FROM reach_vertex").all()}
-            create_feature(conn, "routes", {**feature, "properties": props}, settings)
-            statement, params = create
-            started = time.perf_counter()
-            conn.exec_driver_sql("DROP TABLE IF EXISTS reach_start")
-            conn.exec_driver_sql(statement.replace(*ONE_ROUTE) if ONE_ROUTE[0] in statement else statement,
-                                 dict(params, code=code))
-            conn.exec_driver_sql("DELETE FROM reach_start WHERE period = 'base'")
-            groups = conn.exec_driver_sql("SELECT DISTINCT period, mode FROM reach_start").all()
-            timings["the route's starts"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            for period, mode in groups:
-                if (period, mode) not in dd:
-                    print(f"   (no driving distance for {period} {mode} was recorded to copy: probe skipped)")
-                    return
-                conn.exec_driver_sql(NEARER_SQL, dict(dd[period, mode], limit=within)).all()
-            timings["its driving distance, UPDATE reach_alarm"].append(time.perf_counter() - started)
-            incremental = set(conn.execute(text("SELECT alarm_id, period FROM reach_alarm WHERE patrol_min <= :w"),
-                                           {"w": within}).all())
-            started = time.perf_counter()
-            compute_grids(conn, settings, ids)
-            timings["compute_grids after"].append(time.perf_counter() - started)
-            # for the check (not timed): the route's own minutes up to the whole limit, least with the stored
-            least = dict(stored_minutes)
-            for period, mode in groups:
-                for node, minutes in conn.exec_driver_sql(
-                        "SELECT node, agg_cost FROM pgr_drivingDistance(%(edges)s, 0, %(limit)s, directed := false) "
-                        "WHERE node <> 0", dict(dd[period, mode], limit=reach.limit_min(settings))).all():
-                    least[period, node] = min(least.get((period, node), math.inf), minutes)
-            started = time.perf_counter()
-            reach.refresh(conn, settings)         # the control: the whole city's reach, as evaluate does now
-            full = time.perf_counter() - started
-            after = set(conn.execute(text("SELECT alarm_id, period FROM reach_alarm WHERE patrol_min <= :w"),
-                                     {"w": within}).all())
-            refreshed = {(src, v): m for v, src, m in conn.exec_driver_sql(
-                "SELECT vertex_id, source, minutes FROM reach_vertex").all()}
-            same = (least.keys() == refreshed.keys()
-                    and all(abs(least[k] - refreshed[k]) <= TOLERANCE for k in refreshed))
-            checks.append((incremental == after, len(incremental - stored), len(after - stored), full, same,
-                           len(refreshed), sum(1 for k in refreshed if refreshed[k] < stored_minutes.get(k, math.inf))))
-            conn.rollback()
-    steps = {k: median(v) for k, v in timings.items()}
-    dropped = sum(split.get(k, 0.0) for k in ("reach.refresh after", "compute_grids before", "compute_grids after"))
-    projected = ours - dropped + sum(steps.values())
-    print(f"\nIncremental what-if (measured here by hand, median of {repeats}; gisapp unchanged):")
-    for step, took in steps.items():
-        print(f"   {step:48} {took:.3f} s")
-    agree = all(c[0] for c in checks)
-    print(f"   the alarms within {within:g} min, by period, after that UPDATE "
-          f"{'= the full refresh' if agree else '** DIFFER from the full refresh'} ({len(checks)} runs; newly "
-          f"within reach: {checks[-1][1]} by the probe, {checks[-1][2]} by the full refresh, which took "
-          f"{median([c[3] for c in checks]):.3f} s here)")
-    print(f"   every vertex's minutes, by period: the least of the stored and the route's own (to "
-          f"{reach.limit_min(settings):g} min) {'= the full refresh' if all(c[4] for c in checks) else '** DIFFER from the full refresh'}"
-          f" ({checks[-1][5]:,} compared within {TOLERANCE:g} min; the route brings {checks[-1][6]:,} nearer)")
-    print(f"   evaluate would take about {projected:.3f} s: its median {ours:.3f} s less the reach refresh after, "
-          f"compute_grids before and after ({dropped:.3f} s), plus these steps")
-
-
 def evaluate_part(city, statements: Statements, repeats: int, explain: bool, plans_file: str) -> None:
     from gisapp.coverage import compute_grids
     from gisapp.patrol import evaluate as ev
@@ -536,8 +423,9 @@ def evaluate_part(city, statements: Statements, repeats: int, explain: bool, pla
 
     spent: dict = {}
     phase = {"now": "before"}     # "after" once the hypothetical route is written
-    originals = {"ev._in_reach": ev._in_reach, "ev.compute_grids": ev.compute_grids, "ev._reached": ev._reached,
-                 "ev.create_feature": ev.create_feature, "ev._figures": ev._figures, "reach.refresh": reach.refresh}
+    originals = {"reach.in_reach": reach.in_reach, "ev.compute_grids": ev.compute_grids, "ev._reached": ev._reached,
+                 "ev.create_feature": ev.create_feature, "ev._figures": ev._figures, "reach.refresh": reach.refresh,
+                 "reach.add_route": reach.add_route}
     grid_ids: dict[str, list[int]] = {}
 
     def compute_grids_seen(conn, settings, ids):
@@ -550,14 +438,16 @@ def evaluate_part(city, statements: Statements, repeats: int, explain: bool, pla
         finally:
             phase["now"] = "after"
 
-    ev._in_reach = timed(spent, lambda: f"_in_reach {phase['now']} (whole)", ev._in_reach)
+    reach.in_reach = timed(spent, lambda: f"reach.in_reach {phase['now']}", reach.in_reach)
     reach.refresh = timed(spent, lambda: f"reach.refresh {phase['now']}", reach.refresh)
+    reach.add_route = timed(spent, lambda: f"reach.add_route {phase['now']}", reach.add_route)
     ev.compute_grids = timed(spent, lambda: f"compute_grids {phase['now']}", compute_grids_seen)
     ev._reached = timed(spent, "grids reached (GRIDS_SQL)", ev._reached)
     ev.create_feature = timed(spent, "create_feature (the route written)", create_feature_then_after)
     ev._figures = timed(spent, "figures read (FIGURES_SQL)", ev._figures)
-    steps = ("reach.refresh before", "_in_reach before (whole)", "compute_grids before",
-             "create_feature (the route written)", "reach.refresh after", "_in_reach after (whole)",
+    steps = ("reach.refresh before", "reach.in_reach before", "compute_grids before",
+             "create_feature (the route written)", "reach.refresh after", "reach.add_route after",
+             "reach.in_reach after",
              "compute_grids after", "passes (PASSES_SQL)", "grids reached (GRIDS_SQL)", "figures read (FIGURES_SQL)")
 
     def one() -> tuple[float, dict, list, dict]:
@@ -612,7 +502,6 @@ def evaluate_part(city, statements: Statements, repeats: int, explain: bool, pla
         print(f"peer (compute_grids on the same {len(ids)} grids, twice): cold {floors[0]:.3f} s; median {floor:.3f} s "
               f"of {repeats}; evaluate / floor {ours / floor:.1f}×")
 
-        probe(engine, settings, feature, last, ids, ours, split_of(runs))
 
         if explain:
             slow = {key(s) for s, _, t in last if t >= 0.05}
@@ -632,10 +521,11 @@ def evaluate_part(city, statements: Statements, repeats: int, explain: bool, pla
                     print("\n".join("    " + line for line in summarise(plan)))
                     out.write(f"--- {key(statement)}\n{extra}\n{plan}\n\n")
     finally:
-        ev._in_reach, ev.compute_grids, ev._reached = (originals["ev._in_reach"], originals["ev.compute_grids"],
-                                                       originals["ev._reached"])
+        reach.in_reach, ev.compute_grids, ev._reached = (originals["reach.in_reach"], originals["ev.compute_grids"],
+                                                         originals["ev._reached"])
         ev.create_feature, ev._figures, reach.refresh = (originals["ev.create_feature"], originals["ev._figures"],
                                                          originals["reach.refresh"])
+        reach.add_route = originals["reach.add_route"]
 
 
 def main() -> None:
