@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from gisapp.config import PROJECT_DIR, load_settings, secret_key
 from gisapp.catalogue import check_against_database, load_catalogue
@@ -13,11 +14,22 @@ from gisapp.logging_setup import configure_logging
 from gisapp.mapping import check_basemap
 
 
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply to decode is a bad request, not a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the application; ``overrides`` replace settings (tests pass ``database_url``)."""
     settings = load_settings(overrides)
     configure_logging(settings)
     app = Flask(__name__, static_folder=str(PROJECT_DIR / "static"), static_url_path="/static")
+    app.json = BoundedJSON(app)
     app.config.update(
         GISAPP=settings,
         DATABASE_URL=database_url(settings),
@@ -25,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=int(settings["max_request_mb"] * 1024 * 1024),  # larger bodies: 413
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the catalogue's property order

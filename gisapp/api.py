@@ -9,6 +9,8 @@ it) is refused before any view.
 """
 from __future__ import annotations
 
+import json
+
 from typing import NoReturn
 
 import flask_smorest
@@ -69,9 +71,15 @@ def _refuse_nul() -> None:
 
 
 class _Parser(FlaskParser):
-    """webargs' parser, refusing bad input with 400 (not 422)."""
+    """webargs' parser, refusing bad input with 400 (not 422), a body nested too deeply to decode included."""
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            return self._handle_invalid_json_error(json.JSONDecodeError("nested too deeply", "", 0), req)
 
 
 class ApiBlueprint(flask_smorest.Blueprint):

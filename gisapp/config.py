@@ -80,6 +80,10 @@ DEFAULTS: dict = {
         "default_purpose": "detect",
         "exact_seconds": 20.0,      # the exact method's time limit
     },
+    # The periodic report (gisapp report, /report): the 雪亮工程 (Sharp Eyes) target share of the cameras
+    # in service that are online, and the CJK font family of the PDF ("": the first of
+    # gisapp.report.fonts.FAMILIES installed, else any font fontconfig has for Chinese).
+    "report": {"camera_online_target": 0.98, "font": ""},
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
     # Dispute categories: stored value -> label (Chinese first). A table in the file replaces this one.
@@ -89,6 +93,8 @@ DEFAULTS: dict = {
     "basemap": {"type": "none"},
     # Time zone of times given without an offset (imports, forms).
     "timezone": "Asia/Shanghai",
+    # The largest request body accepted, in MiB (a larger one is refused with 413).
+    "max_request_mb": 5.0,
     # Logging: the level (DEBUG, INFO, WARNING, ERROR) and whether each line is a JSON object.
     "log_level": "INFO",
     "log_json": False,

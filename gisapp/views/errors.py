@@ -40,11 +40,13 @@ def error_body(exc: HTTPException) -> dict:
 
 
 def _respond(exc: HTTPException):
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # Allow, Retry-After …
     if is_api_request():
         response = jsonify(error_body(exc))
         response.status_code = exc.code
+        response.headers.extend(headers)
         return response
-    return render_template("error.html", error=exc), exc.code
+    return render_template("error.html", error=exc), exc.code, headers
 
 
 def _handle_http(exc: HTTPException):
