@@ -75,3 +75,82 @@ ROAD_CLASSES = {"trunk": "国道 trunk", "primary": "省道 primary", "secondary
 
 USER_ROLES = {"center": "综治中心 center", "team_leader": "巡防队长 patrol team leader",
               "planner": "规划 planner", "grid_worker": "网格员 grid worker", "viewer": "查看 viewer"}
+
+# The periodic report (gisapp/report): its periods, sections, figures, column headers and texts.
+REPORT_PERIODS = {"week": "周报 weekly", "month": "月报 monthly", "quarter": "季报 quarterly"}
+REPORT_FORMATS = {"pdf": "PDF 文档 PDF document", "xlsx": "Excel 表格 Excel workbook"}
+REPORT_SECTIONS = {"summary": "概况 summary", "disputes": "矛盾纠纷 disputes", "categories": "按类别 by category",
+                   "grades": "按等级 by grade", "villages": "各村纠纷 disputes by village",
+                   "nets": "三网状态 the three nets", "nets_villages": "各村三网 nets by village",
+                   "flagged": "预警网格 flagged grids", "hotspots": "热点网格 hot spots", "map": "地图 map"}
+# Dispute figures of a period (gisapp/disputes/figures.py defines them).
+DISPUTE_FIGURES = {"received": "受理 received", "closed": "办结 closed", "resolution_rate": "化解率 resolution rate",
+                   "open": "未结 open", "overdue": "超期 overdue"}
+# The three nets' state (as the report counts it; the online rate is of the cameras in service, not planned).
+NET_FIGURES = {"cameras_in_service": "在用摄像机 cameras in service", "cameras_online": "在线摄像机 cameras online",
+               "camera_online_rate": "摄像机在线率 camera online rate",
+               "camera_target": "雪亮工程目标 Sharp Eyes target", "camera_target_met": "在线率达标 rate at target",
+               "cameras_offline": "离线摄像机 cameras offline", "cameras_faulty": "故障摄像机 cameras faulty",
+               "cameras_planned": "规划摄像机 cameras planned",
+               "alarms": "一键报警 alarms", "alarms_online": "在线报警点 alarms online",
+               "alarm_online_rate": "报警点在线率 alarm online rate",
+               "routes": "巡逻路线 patrol routes in use", "routes_day": "白天在巡路线 routes on patrol by day",
+               "routes_night": "夜间在巡路线 routes on patrol by night",
+               "route_km": "路线长度 (km) route length (km)"}
+TARGET_MET = {True: "达标 met", False: "未达标 not met"}
+# Gi* classes of a grid (gisapp/disputes/figures.py: hot or cold at 99, 95, 90 % confidence).
+HOTSPOT_CLASSES = {"hot_99": "热点 99% hot spot 99%", "hot_95": "热点 95% hot spot 95%",
+                   "hot_90": "热点 90% hot spot 90%", "cold_90": "冷点 90% cold spot 90%",
+                   "cold_95": "冷点 95% cold spot 95%", "cold_99": "冷点 99% cold spot 99%",
+                   "none": "不显著 not significant"}
+REPORT_COLUMNS = {"item": "项目 item", "value": "数值 value", "current": "本期 this period",
+                  "previous": "上期 previous period", "change": "变化 change", "category": "类别 category",
+                  "grade": "等级 grade", "village_code": "村编码 village code", "village": "村/社区 village",
+                  "grid_code": "网格编码 grid code", "grid": "网格 grid", "period": "时段 time of day",
+                  "covered_share": "覆盖率 covered share", "camera_share": "天网 sky net",
+                  "alarm_share": "地网 ground net", "patrol_share": "人网 people net",
+                  "gap_m2": "盲区面积 (m²) gap area", "reasons": "原因 reasons", "computed_at": "计算时间 computed at",
+                  "disputes": "纠纷数 disputes", "z": "Gi* z 值 z-score", "p": "p 值 p-value", "class": "分类 class"}
+REPORT_TEXT = {
+    "title": "矛盾纠纷风险与三网防控分析 risk analysis of disputes and the three nets",
+    "area": "范围 area", "all_villages": "全部村/社区 all villages", "this_period": "本期 this period",
+    "previous_period": "上期 previous period", "generated": "生成时间 generated", "day": "白天 day",
+    "night": "夜间 night", "grids": "网格数 grids", "flagged_day": "白天预警网格 flagged by day",
+    "flagged_night": "夜间预警网格 flagged by night",
+    "nets_now": "三网状态为生成时的状态（不保存历史） the nets' state is as at generation (no history is kept)",
+    "flags_now": "预警为当前状态：覆盖结果只保存最新一次计算，无法与上期比较；计算时间为网格最近一次因变化而重算的时间 "
+                 "flags as now: coverage keeps only its latest computation, so no comparison with the previous "
+                 "period; computed at is when a change to the grid last had it recomputed",
+    "stale": "覆盖结果未更新的网格（请运行 gisapp coverage） grids whose coverage is out of date "
+             "(run gisapp coverage)",
+    "no_flagged": "无预警网格 no flagged grids",
+    "no_hotspots": "本期无显著热点 no significant hot spots in the period",
+    "no_disputes": "本期无纠纷 no disputes in the period",
+    "hotspot_note": "Getis-Ord Gi*：本期受理纠纷按网格计数，相邻网格（queen） "
+                    "Getis-Ord Gi* of the period's disputes per grid, queen contiguity",
+    "map_note": "本期受理纠纷、盲区与热点网格（离线绘制，无底图） "
+                "the period's disputes, coverage gaps and hot spot grids (drawn offline, no base map)",
+    "day_gaps": "白天盲区 day gaps", "night_gaps": "夜间盲区 night gaps", "hot_grids": "热点网格 hot spot grids",
+    "overdue_ring": "超期未结 overdue", "roads": "道路 roads", "village_bounds": "村界 village boundaries",
+    "grid_bounds": "网格 grids", "page": "第 {n} 页 page {n}", "points": "个百分点 pp",
+    "north": "北 N", "no_area": "范围内无村界 no village boundaries in the area",
+    "page_title": "定期报告 periodic report", "form_period": "周期 period",
+    "form_end": "截止日期（含当日） last day (included)",
+    "form_villages": "村/社区（不选为全部） villages (none: all)",
+    "form_format": "格式 format", "form_submit": "生成报告 make the report",
+    "form_help": "本期为截止日期前的一周、一个月或一个季度，上期为其前同样长的时段 "
+                 "the period is the week, month or quarter up to the last day; the previous period is as long, "
+                 "just before it",
+}
+
+# The disputes page (gisapp/views/dispute_pages.py): the steps a person takes on a dispute, as its buttons name
+# them (the next statuses, then escalation, grading and the return visit) …
+DISPUTE_STEPS = {"routed": "分流 Route", "handling": "办理 Start handling", "feedback": "反馈 Report back",
+                 "closed": "结单 Close", "escalate": "升级 Escalate", "grade": "调整等级 Regrade",
+                 "revisit": "回访 Return visit"}
+# … what a dispute in each status waits for (a to-do list's "next" column; a closed one, its return visit) …
+DISPUTE_WAITING = {"received": "待分流 to route", "routed": "待办理 to handle", "handling": "待反馈 to report back",
+                   "feedback": "待结单 to close", "closed": "待回访 to visit back"}
+# … and the return visit's satisfaction scores, 1 to 5.
+SATISFACTION = {1: "很不满意 very dissatisfied", 2: "不满意 dissatisfied", 3: "一般 neutral", 4: "满意 satisfied",
+                5: "很满意 very satisfied"}

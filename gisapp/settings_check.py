@@ -35,6 +35,7 @@ FORMATS = {
     "coverage.day": (TIME.match, "a time of day as HH:MM"),
     "coverage.night": (TIME.match, "a time of day as HH:MM"),
     "coverage.target_share": (lambda v: v <= 1, "a share from 0 to 1"),
+    "report.camera_online_target": (lambda v: v <= 1, "a share from 0 to 1"),
     "timezone": (_zone, "a time zone name such as Asia/Shanghai"),
     "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
 }

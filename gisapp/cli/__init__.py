@@ -8,6 +8,7 @@ from gisapp.cli.coverage import coverage
 from gisapp.cli.data import demo_command, export_command, import_command
 from gisapp.cli.db import db
 from gisapp.cli.network import network_group
+from gisapp.cli.report import report_command
 from gisapp.cli.serve import serve
 from gisapp.cli.users import user
 from gisapp.config import load_settings
@@ -21,5 +22,6 @@ def main() -> None:
     configure_logging(load_settings())
 
 
-for command in (db, user, import_command, export_command, demo_command, coverage, network_group, serve):
+for command in (db, user, import_command, export_command, demo_command, coverage, network_group, report_command,
+                serve):
     main.add_command(command)

@@ -7,8 +7,8 @@ def register_views(app) -> None:
     from gisapp.api import init_api
     from gisapp.auth import bp as auth_pages
     from gisapp.views import (coverage_api, disputes_api, home, identify, map as map_view, ogcapi, patrol_api,
-                              patrol_pages, siting_api, tiles, users_api)
-    for blueprint in (auth_pages, home.bp, map_view.bp, patrol_pages.bp):
+                              patrol_pages, report_pages, siting_api, tiles, users_api)
+    for blueprint in (auth_pages, home.bp, map_view.bp, patrol_pages.bp, report_pages.bp):
         app.register_blueprint(blueprint)
     api = init_api(app)
     for blueprint in (users_api.bp, ogcapi.bp, tiles.bp, identify.bp, coverage_api.bp, disputes_api.bp,
