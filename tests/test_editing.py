@@ -112,6 +112,8 @@ def test_browser_session_needs_csrf_token(client, headers):
     login(client, "chief", "password-1")
     refused = client.post("/api/collections/cameras/items", json=camera())
     assert refused.status_code == 400 and "CSRF" in refused.json["message"] and refused.json["field"] == "X-CSRFToken"
+    junk = client.post("/api/collections/cameras/items", json=camera(), headers={"Authorization": "Bearer junk"})
+    assert junk.status_code == 400 and junk.json["field"] == "X-CSRFToken", "a junk token does not lift the check"
     token = csrf_token(client, "/")
     accepted = client.post("/api/collections/cameras/items", json=camera(), headers={"X-CSRFToken": token})
     assert accepted.status_code == 201
