@@ -24,3 +24,54 @@ def test_a_method_not_allowed_says_which_are(client):
     answer = client.open("/api/disputes", method="TRACE")
     assert answer.status_code == 405
     assert {"GET", "POST"} <= {m.strip() for m in answer.headers["Allow"].split(",")}
+
+
+# -- exports are data, not formulas ----------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://x","click")'
+
+
+def _formula_dispute(engine):
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from gisapp import accounts
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO dispute (code, category, summary, parties, grade, status, source, received_at, "
+                          "due_at, geom) VALUES ('MDX1', 'land', :f, '+8613800000000', 'ordinary', 'handling', "
+                          "'police', now(), now(), ST_SetSRID(ST_MakePoint(114.5, 34.6), 4326))"), {"f": FORMULA})
+    with Session(engine) as session:
+        accounts.create_user(session, "chief", "password-1", "center", None)
+        session.commit()
+
+
+def test_csv_and_excel_exports_neutralise_formulas(engine, client):
+    import csv
+    import io
+
+    import openpyxl
+    _formula_dispute(engine)
+    token = client.post("/api/auth/token", json={"login": "chief", "password": "password-1"}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    exported = client.get("/api/disputes?format=csv", headers=headers).data.decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert row["summary"] == "'" + FORMULA and row["parties"] == "'+8613800000000"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/api/disputes?format=xlsx", headers=headers).data)).active
+    cells = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" and c.value.startswith("'=") for c in cells), "text, not a formula"
+
+
+def test_a_layer_export_keeps_formulas_out_and_imports_back_the_same(engine, settings, tmp_path):
+    from sqlalchemy import text
+
+    from gisapp.io.export import export_layer
+    from gisapp.io.load import import_file
+    _formula_dispute(engine)
+    path = tmp_path / "disputes.csv"
+    export_layer(engine, "disputes", path)
+    assert "'" + FORMULA.replace('"', '""') in path.read_text(encoding="utf-8-sig")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM dispute"))
+    import_file(engine, "disputes", path, settings, progress=False)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT summary, parties FROM dispute")).one() == (FORMULA, "+8613800000000")

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from gisapp.entities import ENTITIES
+from gisapp.tables import safe_frame
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
 
@@ -51,7 +52,7 @@ def export_layer(engine, layer: str, path: str | Path) -> int:
             frame = pd.DataFrame(frame.assign(wkt=frame.geometry.to_wkt()).drop(columns="geom"))
         if driver != "CSV":
             raise ValueError(f"{layer} has no geometry: export it as .csv")
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
     else:
         path.unlink(missing_ok=True)
         frame.to_file(path, driver=driver, layer=layer if driver == "GPKG" else None, engine="pyogrio")

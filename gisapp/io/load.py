@@ -14,6 +14,7 @@ from gisapp.entities import ENTITIES, REFERABLE, Entity
 from gisapp.io.reader import read_layer_file
 from gisapp.io.validate import RowError, Validated, Validator
 from gisapp.models import SRID, Base
+from gisapp.tables import safe_frame
 
 CHUNK = 2000
 MAX_LISTED_ERRORS = 50
@@ -181,7 +182,7 @@ def _write_rejects(path: Path, frame, errors: list[RowError]) -> None:
         raw["wkt"] = frame.geometry.to_wkt()
     raw.insert(0, "row", range(1, len(raw) + 1))
     problems = pd.DataFrame([{"row": e.row, "field": e.field, "problem": e.problem} for e in errors])
-    problems.merge(raw, on="row", how="left").to_csv(path, index=False, encoding="utf-8-sig")
+    safe_frame(problems.merge(raw, on="row", how="left")).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def import_frame(conn: Connection, layer: str, frame, settings: dict, *, skip_invalid: bool = False,

@@ -8,6 +8,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gisapp.tables import unneutralised
+
 LON_NAMES = ("longitude", "lon", "lng", "x", "经度")
 LAT_NAMES = ("latitude", "lat", "y", "纬度")
 WKT_NAMES = ("wkt", "geometry", "geom")
@@ -25,6 +27,7 @@ def _pick(columns, names) -> str | None:
 
 def _read_csv(path: Path, crs: str | None) -> gpd.GeoDataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    frame = frame.map(unneutralised)   # text our exports kept from spreadsheets' formulas
     lon, lat = _pick(frame.columns, LON_NAMES), _pick(frame.columns, LAT_NAMES)
     wkt = _pick(frame.columns, WKT_NAMES)
     if lon is not None and lat is not None:

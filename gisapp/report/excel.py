@@ -14,6 +14,7 @@ from gisapp.report import mapimage
 from gisapp.report.data import Report
 from gisapp.report.fonts import Font
 from gisapp.report.tables import Change, Rate, Time, all_tables
+from gisapp.tables import neutralised
 
 HEAD_FILL = PatternFill("solid", fgColor="E6ECF3")
 FORMATS = {"rate": "0.0%", "change": "+0;-0;0", "points": '+0.0%;-0.0%;0.0%'}
@@ -34,7 +35,7 @@ def _cell(value):
         return value.text(), None
     if isinstance(value, bool):
         return domain.TARGET_MET[value], None
-    return value, None
+    return neutralised(value), None
 
 
 def write_xlsx(report: Report, target, font: Font | Exception) -> None:

@@ -6,13 +6,13 @@ device ID column is left empty for the installer to fill.
 """
 from __future__ import annotations
 
-import io
 import json
 
 import pandas as pd
 from pyproj import Transformer
 
 from gisapp import domain
+from gisapp.tables import table_bytes
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "geojson": "application/geo+json"}
@@ -46,8 +46,4 @@ def write(fmt: str, plan: dict, cameras: list[dict]) -> bytes:
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
              "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")}} for r in rows]},
             ensure_ascii=False).encode()
-    buffer = io.BytesIO()
-    frame = pd.DataFrame(rows, columns=list(HEADERS)).rename(columns=HEADERS)
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=plan["code"][:31], index=False)
-    return buffer.getvalue()
+    return table_bytes(pd.DataFrame(rows, columns=list(HEADERS)).rename(columns=HEADERS), "xlsx", plan["code"])
