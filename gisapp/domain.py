@@ -31,6 +31,13 @@ DORI_PX_PER_M = {"detect": 25.0, "observe": 62.0, "recognise": 125.0, "identify"
 # What a proposed camera watches (the demand of camera siting).
 DEMAND_KINDS = {"dispute": "矛盾纠纷 dispute", "gap": "覆盖盲区 coverage gap", "hotspot": "热点 hot spot",
                 "alarm": "一键报警 alarm", "key_place": "重点部位 key place"}
+# Camera siting's choices (POST /api/siting/propose): the problem, the method and where the candidate sites come from.
+SITING_PROBLEMS = {"mclp": "最大覆盖 maximal covering (MCLP)", "lscp": "全覆盖 set covering (LSCP)"}
+SITING_METHODS = {"fast": "快速 fast", "exact": "精确 exact (MIP)"}
+SITING_CANDIDATES = {"layer": "候选点位图层 sites layer", "generated": "沿道路生成 along the roads"}
+# How much a siting plan raises a grid's covered share (the what-if on the map, in percentage points).
+WHAT_IF_CHANGES = {"none": "不变 no change", "up": "提高不足5个百分点 up < 5 points",
+                   "more": "提高5–20个百分点 up 5–20 points", "most": "提高20个百分点以上 up ≥ 20 points"}
 
 # Where patrols start and end: a police station, a village police room, a team's own station.
 BASE_KINDS = {"police_station": "派出所 police station", "police_room": "警务室 police room",

@@ -299,3 +299,18 @@ def test_the_demo_town_is_ready_for_siting(demo_client, tokens):
     cover = demo_client.post("/api/siting/propose", json={"area": village, "problem": "lscp"}, headers=tokens["planner"])
     assert cover.status_code == 200, cover.json
     assert cover.json["unreachable"] == [], "the village's school can be watched from some site"
+
+
+def test_a_plans_cameras_are_points_on_the_earth_and_a_height_is_ignored(planner, client):
+    high = feature_at(0, 0, "dome")
+    high["geometry"]["coordinates"].append(12.5)
+    saved = client.post("/api/siting/plans", headers=planner["plan"], json={"code": "P5", "name": "高", "features": [high]})
+    assert saved.status_code == 201, saved.json  # a height was a 500 (the column is 2D), found by schemathesis
+    assert [saved.json["cameras"][0]["lon"], saved.json["cameras"][0]["lat"]] == pytest.approx(
+        high["geometry"]["coordinates"][:2], abs=1e-9)
+    valued = client.post("/api/siting/value", headers=planner["plan"], json={"area": BODY["area"], "features": [high],
+                                                                           "weights": ONLY_DISPUTES})
+    assert valued.status_code == 200 and valued.json["features"][0]["value"] == 3.0, valued.json
+    off = dict(high, geometry={"type": "Point", "coordinates": [3.9e14, 5e16]})
+    refused = client.post("/api/siting/plans", headers=planner["plan"], json={"code": "P6", "name": "远", "features": [off]})
+    assert refused.status_code == 400 and refused.json["field"] == "features.0.geometry.coordinates", refused.json

@@ -12,11 +12,18 @@ Commissioning a planned camera (status → online) moves it into the real covera
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import text
 
+from gisapp import clock, domain
 from gisapp.coverage import compute_grids
+from gisapp.disputes.figures import hot_grid_ids
+from gisapp.siting import instance as build
+from gisapp.siting.propose import weights_of
 
 # What plan_coverage depends on: every input of the coverage statement.
 INPUTS = ("camera", "alarm_point", "patrol_route", "patrol_window", "road", "grid", "dispute")
@@ -27,7 +34,7 @@ INSERT INTO camera (code, name, kind, azimuth, fov_deg, range_m, status, height_
 SELECT :plan_code || '-' || lpad(f.n::text, 3, '0'), coalesce(f.p ->> 'site', :name || ' #' || f.n), f.p ->> 'kind',
        (f.p ->> 'azimuth')::float, (f.p ->> 'fov_deg')::float, (f.p ->> 'range_m')::float, 'planned',
        (SELECT s.height_m FROM camera_site s WHERE s.code = f.p ->> 'site'), (f.p ->> 'cost')::float, :plan,
-       ST_SetSRID(ST_GeomFromGeoJSON(f.g), 4326)
+       ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(f.g)), 4326)
 FROM (SELECT e.value -> 'properties' AS p, (e.value -> 'geometry')::text AS g, e.ordinality AS n
       FROM jsonb_array_elements(CAST(:features AS jsonb)) WITH ORDINALITY e) f
 """
@@ -128,3 +135,87 @@ def cameras(conn, plan: int) -> list[dict]:
     """The plan's cameras with their view (GeoJSON), grid and village."""
     return [{**row._mapping, "view": json.loads(row.view) if row.view else None}
             for row in conn.execute(text(PLAN_CAMERAS_SQL), {"plan": plan})]
+
+
+# The grids a plan reaches, for the map (their outline, in lon/lat).
+GRID_SHAPES_SQL = """
+SELECT g.code, ST_AsGeoJSON(g.geom, 7) AS geometry FROM grid g
+WHERE g.id IN (SELECT grid_id FROM plan_coverage WHERE plan_id = :plan) ORDER BY g.code
+"""
+PERIOD_FIGURES = ("covered_share_before", "covered_share_after", "gap_m2_before", "gap_m2_after", "cameras_before",
+                  "cameras_after")
+
+
+def what_if_grids(conn, settings: dict, plan: int) -> dict:
+    """The plan's what-if as a GeoJSON FeatureCollection: each grid it reaches with, per period (``_day``,
+    ``_night``), the covered share, gap and cameras online before and after, and the flags it clears and leaves
+    (comma-separated, as the coverage layers list them)."""
+    compared = compare(conn, settings, plan)
+    shapes = dict(conn.execute(text(GRID_SHAPES_SQL), {"plan": plan}).all())
+    grids: dict[str, dict] = {}
+    for row in compared["grids"]:
+        properties = grids.setdefault(row["grid"], {k: row[k] for k in ("grid", "name", "village_code", "village")})
+        period = row["period"]
+        properties.update({f"{k}_{period}": row[k] for k in PERIOD_FIGURES})
+        properties[f"flags_cleared_{period}"] = ",".join(row["flags_cleared"])
+        properties[f"flags_remaining_{period}"] = ",".join(row["flags_remaining"])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "geometry": json.loads(shapes[code]), "properties": properties}
+        for code, properties in grids.items() if code in shapes]}
+
+
+# Cameras given as GeoJSON Features (a proposal's, perhaps moved or turned): their views, by the stored cameras'
+# function, and the demand each covers that no online camera covers already.
+GIVEN_SQL = """
+CREATE TEMP TABLE siting_given ON COMMIT DROP AS
+SELECT (e.ordinality - 1)::int AS k, camera_view(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(e.value -> 'geometry')), 4326),
+       (e.value -> 'properties' ->> 'azimuth')::float, (e.value -> 'properties' ->> 'fov_deg')::float,
+       (e.value -> 'properties' ->> 'range_m')::float) AS view
+FROM jsonb_array_elements(CAST(:features AS jsonb)) WITH ORDINALITY e
+"""
+GIVEN_PAIRS_SQL = """
+SELECT g.k, d.i FROM siting_given g JOIN siting_demand d ON d.geom && g.view AND ST_Covers(g.view, d.geom)
+WHERE NOT d.locked
+"""
+
+
+def _by_kind(weights: np.ndarray, kinds: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    return {kind: round(float(weights[mask & (kinds == kind)].sum()), 3) for kind in domain.DEMAND_KINDS}
+
+
+def value(conn, settings: dict, area_wkt: str, features: list[dict], given_weights: dict) -> dict:
+    """What the cameras ``features`` (each a Feature: point, kind, azimuth, fov_deg, range_m, cost) would watch in
+    the area (WKT, lon/lat), valued as a proposal values them: the same demand (weights as given over the
+    configured ones; existing online cameras kept) and views. Returns, in the cameras' order, what each adds and
+    its view (GeoJSON), the totals by kind of demand (all, covered before, covered after), and the marginal
+    curve. Over ``conn``'s temporary tables: nothing is kept."""
+    siting = settings["siting"]
+    zone = ZoneInfo(settings["timezone"])
+    today = clock.now().astimezone(zone).date()
+    since = dt.datetime.combine(today - dt.timedelta(days=siting["recent_days"]), dt.time(), zone)
+    weights = weights_of(settings, given_weights)
+    hot = hot_grid_ids(conn, settings) if weights["hotspots"] > 0 else []
+    build.build_demand(conn, settings, area_wkt, weights, hot, since)
+    conn.execute(text("DROP TABLE IF EXISTS siting_given"))
+    conn.execute(text(GIVEN_SQL), {"features": json.dumps(features)})
+    demand = conn.execute(text("SELECT i, kind, weight, locked FROM siting_demand ORDER BY i")).all()
+    weight = np.array([d.weight for d in demand], dtype=float)
+    kinds = np.array([d.kind for d in demand], dtype=object)
+    covered = np.array([d.locked for d in demand], dtype=bool)
+    before = covered.copy()
+    reached: dict[int, list[int]] = {}
+    for k, i in conn.execute(text(GIVEN_PAIRS_SQL)):
+        reached.setdefault(k, []).append(i)
+    views = dict(conn.execute(text("SELECT k, ST_AsGeoJSON(view, 7) FROM siting_given")).all())
+    gains = []
+    for k in range(len(features)):
+        new = [i for i in reached.get(k, []) if not covered[i]]
+        gains.append(round(float(weight[new].sum()), 3) if new else 0.0)
+        covered[new] = True
+    everything = np.ones(len(weight), dtype=bool)
+    cost = sum(float(f["properties"].get("cost") or 0) for f in features)
+    return {"features": [{"value": gain, "view": json.loads(views[k]) if views.get(k) else None}
+                         for k, gain in enumerate(gains)],
+            "totals": {"demand": _by_kind(weight, kinds, everything), "before": _by_kind(weight, kinds, before),
+                       "after": _by_kind(weight, kinds, covered), "cameras": len(features), "cost": round(cost, 2)},
+            "marginal": gains, "weights": weights}

@@ -7,12 +7,14 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from gisapp import domain
-from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS, PATROL_PLANNERS, PATROL_READERS
+from gisapp.access import COVERAGE_READERS, DISPUTE_HANDLERS, PATROL_PLANNERS, PATROL_READERS, SITING_PLANNERS
 from gisapp.auth import roles_allowed
-from gisapp.catalogue import COVERAGE_REASONS, SHIFTS
-from gisapp.features import layer_extent
+from gisapp.catalogue import COVERAGE_BANDS, COVERAGE_REASONS, SHIFTS
+from gisapp.features import MEDIUM_BAND_OF_TARGET, layer_extent
 from gisapp.mapping import build_map, legend
 from gisapp.request_db import db_session
+from gisapp.schemas.siting import PLACEABLE_KINDS
+from gisapp.siting.instance import dori_range
 from gisapp.views.layer_access import catalogue, layer_params
 
 bp = Blueprint("map", __name__)
@@ -61,12 +63,54 @@ def _patrol_panel(role: str) -> dict | None:
             ("grades", domain.DISPUTE_GRADES), ("kinds", domain.STOP_KINDS), ("weekdays", domain.WEEKDAYS))}}}
 
 
+VILLAGES_SQL = """
+SELECT v.code, v.name, t.name AS township FROM admin_area v LEFT JOIN admin_area t ON t.id = v.parent_id
+WHERE v.level = 'village' ORDER BY t.code NULLS LAST, v.code
+"""
+
+
+def _siting_panel(role: str) -> dict | None:
+    """The camera siting panel's settings for ``role``: the roles that read coverage see the saved plans and
+    their what-if; planners (center, planner) also propose cameras for a village or a drawn area, value
+    them as they are moved or turned, and save, compare and delete plans; None for anyone else."""
+    if role not in COVERAGE_READERS:
+        return None
+    settings = current_app.config["GISAPP"]
+    siting, plans = settings["siting"], role in SITING_PLANNERS
+    villages = [[v.code, v.name, v.township] for v in db_session().execute(text(VILLAGES_SQL))] if plans else []
+    coverage = catalogue().get("coverage_day")
+    target = settings["coverage"]["target_share"]
+    return {"plans": plans, "options": {
+        "csrf": generate_csrf(), "plans": plans, "villages": villages, "timezone": settings["timezone"],
+        "weights": siting["weights"], "default_purpose": siting["default_purpose"],
+        "default_cost": siting["default_cost"], "fov_deg": siting["fov_deg"],
+        # the what-if grids in the coverage layers' bands: at or above the target share, from three quarters of it
+        "bands": {"high": target, "medium": target * MEDIUM_BAND_OF_TARGET,
+                  "colours": (coverage.style.get("colors") if coverage else None)
+                  or {"high": "#1a9850", "medium": "#fee08b", "low": "#d73027"}},
+        # or by the change: each band from its lower bound (a share), in domain.WHAT_IF_CHANGES' order
+        "change_bands": [["none", -1, "#f0f0f0"], ["up", 0.0005, "#c7e9c0"], ["more", 0.05, "#74c476"],
+                         ["most", 0.2, "#238b45"]],
+        # each purpose's range by kind (IEC 62676-4 DORI, from the configured lens and resolution)
+        "ranges": {purpose: {kind: round(dori_range(kind, purpose, settings), 1) for kind in PLACEABLE_KINDS}
+                   for purpose in domain.DORI_PURPOSES},
+        # as [value, label] pairs: their order is the vocabulary's (a JSON object's keys get sorted)
+        "labels": {name: list(vocabulary.items()) for name, vocabulary in (
+            ("kinds", {k: domain.CAMERA_KINDS[k] for k in PLACEABLE_KINDS}), ("purposes", domain.DORI_PURPOSES),
+            ("demand", domain.DEMAND_KINDS), ("problems", domain.SITING_PROBLEMS), ("methods", domain.SITING_METHODS),
+            ("candidates", domain.SITING_CANDIDATES), ("grades", domain.DISPUTE_GRADES), ("bands", COVERAGE_BANDS),
+            ("changes", domain.WHAT_IF_CHANGES), ("mounts", domain.SITE_MOUNTS),
+            ("reasons", COVERAGE_REASONS), ("shifts", {k: SHIFTS[k] for k in ("day", "night")}),
+            ("statuses", domain.DEVICE_STATUSES))}}}
+
+
 @bp.route("/map")
 @roles_allowed()
 def map_page():
     """The map: the layers the role may see, as vector tiles, over the configured base map, the
-    disputes panel (figures, hotspots, disputes in gaps, intake) when the role may see disputes, and
-    the patrol panel (routes, flagged grids; drawing, evaluating, proposing, saving) for patrol roles."""
+    disputes panel (figures, hotspots, disputes in gaps, intake) when the role may see disputes, the
+    patrol panel (routes, flagged grids; drawing, evaluating, proposing, saving) for patrol roles, and the
+    camera siting panel (plans and their what-if; proposing and saving for planners) for coverage readers."""
     layers = [layer for layer in catalogue().values() if layer.visible_to(current_user.role)]
     boundaries = catalogue().get("boundaries")
     bounds = layer_extent(db_session(), boundaries, layer_params()) if boundaries else None
@@ -76,6 +120,7 @@ def map_page():
         can_report, gaps = role in DISPUTE_HANDLERS, role in COVERAGE_READERS
         panel = {"can_report": can_report, "gaps": gaps, "options": {"csrf": generate_csrf(), "gaps": gaps}}
     patrol = _patrol_panel(role) if "routes" in {layer.id for layer in layers} else None
+    siting = _siting_panel(role)
     parts = build_map(layers, role, current_app.config["GISAPP"]["basemap"], bounds)
-    return render_template("map.html", map=parts, legend=legend(layers), panel=panel, patrol=patrol,
+    return render_template("map.html", map=parts, legend=legend(layers), panel=panel, patrol=patrol, siting=siting,
                            user_label=f"{current_user.login} ({role})")

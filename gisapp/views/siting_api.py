@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
+import marshmallow as ma
 from flask import Response, current_app, jsonify
 from flask_login import current_user
+from marshmallow import fields, validate
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -14,7 +16,8 @@ from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.db.errors import describe
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
-from gisapp.schemas.siting import CameraProposal, CompareQuery, Comparison, Plan, PlanBody, PlanList, SitingBody
+from gisapp.schemas.siting import (Area, CameraProposal, CompareQuery, Comparison, Plan, PlanBody, PlanCamera, PlanList,
+                                   SitingBody, SitingWeights)
 from gisapp.siting import export, plans
 from gisapp.siting.propose import Request, SitingError, propose
 
@@ -82,6 +85,58 @@ def propose_view(body: dict):
     return response
 
 
+class ValueBody(ma.Schema):
+    """Cameras to value (a proposal's, perhaps moved or turned) in the area they were proposed for."""
+
+    area = fields.Nested(Area, required=True)
+    features = fields.List(fields.Nested(PlanCamera), required=True, validate=validate.Length(1, 5000))
+    weights = fields.Nested(SitingWeights, load_default=dict)
+
+
+class CameraValues(ma.Schema):
+    """What each camera adds, in the order given (its ``value`` and ``view``), the totals by kind of demand
+    (demand, before, after, cameras, cost) and the marginal value curve."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    features = fields.List(fields.Dict(), required=True)
+    totals = fields.Dict(required=True)
+    marginal = fields.List(fields.Float(), required=True)
+
+
+class WhatIfGrids(ma.Schema):
+    """A GeoJSON FeatureCollection: each grid a plan reaches, with its figures before and after per period."""
+
+    type = fields.String(required=True, validate=validate.Equal("FeatureCollection"))
+    features = fields.List(fields.Dict(), required=True, metadata={"description": "GeoJSON Features"})
+
+
+def _on_the_earth(features: list[dict]) -> None:
+    """Refuse (400, naming it) a camera whose point is not a longitude and a latitude (a height is ignored)."""
+    for n, feature in enumerate(features):
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            refuse(400, f"features.{n}.geometry.coordinates", "must be a longitude and a latitude (EPSG:4326)")
+
+
+@bp.route("/value", methods=["POST"])
+@roles_allowed(*SITING_PLANNERS)
+@bp.arguments(ValueBody)
+@bp.response(200, CameraValues)
+def value_view(body: dict):
+    """What given cameras would watch in an area, valued as a proposal is (the same demand and views, existing
+    online cameras kept): each camera's value in the order given, the totals before and after, the marginal
+    curve. For a proposed camera moved or turned by hand. Nothing is saved."""
+    protect_browser_session()
+    _on_the_earth(body["features"])
+    wkt = _area_wkt(body["area"])
+    session = db_session()
+    found = plans.value(session.connection(), current_app.config["GISAPP"], wkt, body["features"], body["weights"])
+    session.rollback()
+    return jsonify(found)
+
+
 def _plan(code: str) -> dict:
     found = plans.plans(db_session(), code)
     if not found:
@@ -115,6 +170,7 @@ def save_plan(body: dict):
     """Save a proposal (or an edited one) as a named plan: its cameras stored as planned, and its what-if
     coverage computed beside the real one."""
     protect_browser_session()
+    _on_the_earth(body["features"])
     session = db_session()
     try:
         plans.save(session.connection(), current_app.config["GISAPP"], body["code"], body["name"], body["features"],
@@ -134,6 +190,21 @@ def save_plan(body: dict):
 def show_plan(code: str):
     """A plan: its cameras, and per grid it reaches and per village what it changes (share, gaps, flags)."""
     return jsonify(_described(_plan(code)))
+
+
+@bp.route("/plans/<code>/grids", methods=["GET"])
+@roles_allowed(*COVERAGE_READERS)
+@bp.response(200, WhatIfGrids, content_type=GEOJSON)
+def plan_grids(code: str):
+    """A plan's what-if for the map: each grid it reaches (GeoJSON, lon/lat) with its covered share, gap and
+    cameras online before and after, and the flags it clears and leaves, per period (``_day``, ``_night``)."""
+    plan = _plan(code)
+    session = db_session()
+    found = plans.what_if_grids(session, current_app.config["GISAPP"], plan["id"])
+    session.commit()  # a what-if computed again is kept
+    response = jsonify(found)
+    response.mimetype = GEOJSON
+    return response
 
 
 @bp.route("/plans/<code>", methods=["DELETE"])
@@ -159,6 +230,8 @@ def export_plan(code: str, fmt: str):
     """A plan's cameras as Excel (site, lon/lat in WGS84 and CGCS2000, kind, azimuth, purpose, range, cost,
     grid, village, a column for the GB/T 28181 device ID) or GeoJSON."""
     if fmt not in export.FORMATS:
+        if plans.plans(db_session(), f"{code}.{fmt}"):  # a code with a dot in it: the plan itself
+            return show_plan(f"{code}.{fmt}")
         refuse(404, "format", f"no export as {fmt!r}: xlsx or geojson")
     plan = _plan(code)
     body = export.write(fmt, plan, plans.cameras(db_session(), plan["id"]))
