@@ -1,5 +1,6 @@
 /* The disputes panel beside the map: figures with small charts, hotspots, open disputes in coverage
-   gaps, exports, and (for the center and grid workers) intake by clicking the map.
+   gaps (each with a link to its page, /disputes), exports, and (for the center and grid workers) intake by
+   clicking the map. The list, each dispute's loop and the to-do lists are on the disputes page.
    Every text from the server is put in with textContent or escaped, never as raw HTML. */
 window.gisappDisputes = (function () {
   "use strict";
@@ -28,6 +29,15 @@ window.gisappDisputes = (function () {
   }
 
   function label(vocab, value) { return (vocab && vocab[value]) || value; }
+
+  /* A time as people read it, in the configured time zone (the panel's data-timezone): 2026-11-25 14:30. */
+  function localTime(iso) {
+    var p = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: document.getElementById("dp-panel").getAttribute("data-timezone"),
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(iso)).forEach(function (part) { p[part.type] = part.value; });
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
+  }
 
   function barChart(id, labels, values, colours) {
     if (charts[id]) { charts[id].destroy(); }
@@ -98,6 +108,9 @@ window.gisappDisputes = (function () {
       answer.disputes.forEach(function (d) {
         var item = el("li", { "class": "dp-grade-" + d.grade }, d.code + " · " + (d.village || "") + " · " + d.summary);
         if (d.overdue) { item.appendChild(el("span", { "class": "dp-overdue" }, " 超期 overdue")); }
+        var open = el("a", { href: "/disputes#" + encodeURIComponent(d.code), "class": "dp-open" }, " 详情 details");
+        open.addEventListener("click", function (e) { e.stopPropagation(); });  /* opens the dispute's page */
+        item.appendChild(open);
         item.addEventListener("click", function () { map.setView([d.lat, d.lon], Math.max(map.getZoom(), 16)); });
         list.appendChild(item);
       });
@@ -154,7 +167,8 @@ window.gisappDisputes = (function () {
         var d = result[1];
         box.className = "dp-message dp-ok";
         box.textContent = "已受理 received: " + d.code + " · " + (d.village || "") + " " + (d.grid || "") +
-                          " · 办结时限 due " + d.due_at.slice(0, 10);
+                          " · 办结时限 due " + localTime(d.due_at) + " ";
+        box.appendChild(el("a", { href: "/disputes#" + encodeURIComponent(d.code) }, "详情 details"));
         form.reset();
         if (pickMarker) { map.removeLayer(pickMarker); pickMarker = null; }
         map.eachLayer(function (layer) { if (layer.options && layer.options.gisappLayer && layer.redraw) { layer.redraw(); } });

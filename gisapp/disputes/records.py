@@ -12,13 +12,27 @@ from sqlalchemy import text
 from gisapp import domain
 from gisapp.catalogue import Layer
 from gisapp.config import PERIODS
-from gisapp.disputes.workflow import next_statuses
+from gisapp.disputes.workflow import next_statuses, waiting_on
 from gisapp.features import property_pairs
 
 # ?name=value filters on a column of the layer's SQL.
 EQUALS = {"status": domain.DISPUTE_STATUSES, "grade": domain.DISPUTE_GRADES, "level": domain.DISPUTE_LEVELS,
           "source": domain.DISPUTE_SOURCES, "village": None, "grid": None, "category": None}
 COLUMNS = {"village": "village_code", "grid": "grid_code"}
+# ?todo=: what waits on the signed-in user, in the grids it acts in (gisapp/reach.py).
+TODO = {"steps": "open disputes whose next step is yours (the center routes and closes, grid workers handle "
+                 "and report back)",
+        "revisit": "closed disputes not yet visited back"}
+# ?sort=: keys, comma-separated, each ascending or descending with a leading "-"; vocabularies sort in
+# their own order (grades by severity, statuses along the loop, levels upwards).
+SORT_KEYS = {"code": "src.code", "received_at": "src.received_at", "due_at": "src.due_at",
+             "closed_at": "src.closed_at", "overdue": "src.overdue", "category": "src.category",
+             "village": "src.village", "grid": "src.grid_code",
+             "grade": "array_position(CAST(:sort_grades AS text[]), CAST(src.grade AS text))",
+             "status": "array_position(CAST(:sort_statuses AS text[]), CAST(src.status AS text))",
+             "level": "array_position(CAST(:sort_levels AS text[]), CAST(src.level AS text))"}
+DEFAULT_SORT = "-received_at"
+MAX_SORT_KEYS = 4
 
 
 class FilterError(ValueError):
@@ -64,6 +78,18 @@ def where_clause(args: dict, categories: dict, tz: str, params: dict) -> str:
         if day is not None:
             clauses.append(f"src.received_at {op} (CAST(:{name} AS date)::timestamp AT TIME ZONE :tz)")
             params.update({name: day, "tz": tz})
+    todo = args.get("todo")
+    if todo not in (None, ""):
+        if todo not in TODO:
+            raise FilterError(f"todo: must be one of {', '.join(TODO)}")
+        if todo == "steps":
+            clauses.append("CAST(src.status AS text) = ANY(CAST(:todo_statuses AS text[]))")
+            params["todo_statuses"] = waiting_on(params.get("viewer_role", ""))
+        else:
+            clauses.append("src.status = 'closed' AND EXISTS (SELECT 1 FROM dispute x WHERE x.code = src.fid "
+                           "AND x.revisited_at IS NULL)")
+        # in the user's own grids (every grid for a role not limited to some)
+        clauses.append("(CAST(:viewer_grids AS int[]) IS NULL OR src.grid_id = ANY(CAST(:viewer_grids AS int[])))")
     gap = args.get("in_gap")
     if gap not in (None, ""):
         if gap not in PERIODS:
@@ -74,6 +100,22 @@ def where_clause(args: dict, categories: dict, tz: str, params: dict) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
+def order_by(raw: str | None, params: dict) -> str:
+    """The ORDER BY of ``?sort=`` (``-received_at`` when none), ties broken by code; FilterError naming a bad key."""
+    keys = [k.strip() for k in (raw or DEFAULT_SORT).split(",")]
+    if len(keys) > MAX_SORT_KEYS or not all(keys):
+        raise FilterError(f"sort: give 1 to {MAX_SORT_KEYS} keys, comma-separated")
+    terms = []
+    for key in keys:
+        name = key.removeprefix("-")
+        if name not in SORT_KEYS:
+            raise FilterError(f"sort: unknown key {name!r}; keys: {', '.join(SORT_KEYS)} (a leading - for descending)")
+        terms.append(f"{SORT_KEYS[name]} {'DESC' if key.startswith('-') else 'ASC'} NULLS LAST")
+    params.update(sort_grades=list(domain.DISPUTE_GRADES), sort_statuses=list(domain.DISPUTE_STATUSES),
+                  sort_levels=list(domain.DISPUTE_LEVELS))
+    return "ORDER BY " + ", ".join(terms + ["src.fid"])
+
+
 def _object(properties: list[str]) -> str:
     return (f"json_build_object({property_pairs(properties)}, 'lon', round(ST_X(src.geom)::numeric, 7), "
             "'lat', round(ST_Y(src.geom)::numeric, 7), 'location_approx', src.location_approx, 'version', src.version)")
@@ -81,12 +123,14 @@ def _object(properties: list[str]) -> str:
 
 def list_disputes(conn, layer: Layer, properties: list[str], params: dict, args: dict, categories: dict,
                   tz: str, limit: int, offset: int) -> tuple[list[dict], int]:
-    """One page of disputes matching ``args`` (newest first) and how many match in all."""
+    """One page of disputes matching ``args`` in the order of ``args['sort']`` (newest first by default)
+    and how many match in all."""
     params = dict(params, limit=limit, offset=offset)
     where = where_clause(args, categories, tz, params)
+    order = order_by(args.get("sort"), params)
     matched = conn.execute(text(f"SELECT count(*) FROM ({layer.sql}) AS src {where}"), params).scalar()
     rows = conn.execute(text(f"SELECT {_object(properties)} FROM ({layer.sql}) AS src {where} "
-                             "ORDER BY src.received_at DESC, src.fid LIMIT :limit OFFSET :offset"), params).scalars()
+                             f"{order} LIMIT :limit OFFSET :offset"), params).scalars()
     return list(rows), matched
 
 

@@ -130,10 +130,41 @@ def _locked(conn, code: str, body: dict) -> dict:
     return dict(row)
 
 
+def _may(actor, dispute: dict, grid_workers_too: bool) -> bool:
+    """Whether ``actor`` may act on ``dispute``: the center always; a grid worker, in its own grids, when
+    the change is one of theirs (``grid_workers_too``)."""
+    return actor.role == "center" or (grid_workers_too and actor.role == "grid_worker"
+                                      and reaches(actor, dispute["grid_id"]))
+
+
 def _require(actor, dispute: dict, allowed: bool, what: str) -> None:
-    if actor.role == "center" or (allowed and actor.role == "grid_worker" and reaches(actor, dispute["grid_id"])):
+    if _may(actor, dispute, allowed):
         return
     raise WorkflowError(403, "role", f"the role {actor.role!r} may not {what} this dispute")
+
+
+def allowed_changes(conn, actor, code: str) -> dict | None:
+    """What ``actor`` may do to dispute ``code`` now, by the rules the changes below enforce (None when
+    there is no such dispute): ``status`` the next statuses it may move it to, ``escalate`` the levels it
+    may raise it to, ``grade`` the grades it may give it (not the one it has), ``revisit`` whether it may
+    record the return visit. The page offers these and nothing else; the changes still check everything."""
+    dispute = conn.execute(text("SELECT status, level, grade, grid_id, revisited_at FROM dispute WHERE code = :code"),
+                           {"code": code}).mappings().first()
+    if dispute is None:
+        return None
+    is_open, supervises = dispute["status"] != "closed", _may(actor, dispute, False)
+    return {"status": [s for s in next_statuses(dispute["status"]) if _may(actor, dispute, s in GRID_WORKER_STEPS)],
+            "escalate": LEVELS[LEVELS.index(dispute["level"]) + 1:] if is_open and supervises else [],
+            "grade": [g for g in domain.DISPUTE_GRADES if g != dispute["grade"]] if is_open and supervises else [],
+            "revisit": not is_open and dispute["revisited_at"] is None and _may(actor, dispute, True)}
+
+
+def waiting_on(role: str) -> list[str]:
+    """The open statuses whose next step is ``role``'s: a grid worker's lead to its steps on the ground
+    (handling, feedback), the center's to the others (it routes and closes); none for other roles."""
+    if role not in ("center", "grid_worker"):
+        return []
+    return [s for s in STATUSES[:-1] if (next_statuses(s)[0] in GRID_WORKER_STEPS) == (role == "grid_worker")]
 
 
 def _record(conn, dispute_id: int, actor, at: dt.datetime, action: str, **values) -> None:

@@ -5,11 +5,12 @@ Categories are configurable (``dispute_categories``), so the workflow checks the
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from gisapp import domain
 from gisapp.coverage import PERIODS
 from gisapp.disputes.figures import GROUPINGS
+from gisapp.disputes.records import DEFAULT_SORT, MAX_SORT_KEYS, SORT_KEYS, TODO
 from gisapp.disputes.workflow import MAX_REMARK
 from gisapp.schemas.common import Page, Paging, Text, flag, one_of, whole
 from gisapp.tables import FORMATS
@@ -34,6 +35,15 @@ class ListQuery(Paging):
     in_gap = one_of(PERIODS, "open disputes inside that period's coverage gaps (not for the viewer role)")
     received_from = fields.Date(metadata={"description": "received on or after this day (YYYY-MM-DD, local time)"})
     received_to = fields.Date(metadata={"description": "received before this day (YYYY-MM-DD, local time)"})
+    todo = one_of(TODO, "what waits on you, in your own grids: " + "; ".join(f"{k}: {v}" for k, v in TODO.items())
+                  + " (center and grid workers)")
+    sort = Text(validate=validate.Regexp(
+        rf"^-?({'|'.join(SORT_KEYS)})(,-?({'|'.join(SORT_KEYS)})){{0,{MAX_SORT_KEYS - 1}}}$",
+        error=f"must be 1 to {MAX_SORT_KEYS} of {', '.join(SORT_KEYS)}, comma-separated, each with a leading - "
+              "for descending"),
+        metadata={"description": f"the order: 1 to {MAX_SORT_KEYS} of {', '.join(SORT_KEYS)}, comma-separated, "
+                                 f"a leading - for descending (default {DEFAULT_SORT}); grades sort by severity, "
+                                 "statuses along the loop, levels upwards"})
     format = _file_format("json, or every match as a csv or xlsx file")
 
 
@@ -111,7 +121,9 @@ class RevisitBody(_Change):
 
 
 class Dispute(ma.Schema):
-    """A dispute with the properties the role may see; one dispute also has its history and next statuses."""
+    """A dispute with the properties the role may see; one dispute also has its history, its next statuses
+    and ``actions``, what the signed-in user may do to it now (status: the next statuses, escalate: the
+    levels, grade: the grades, revisit: whether it may record the return visit)."""
 
     class Meta:
         unknown = ma.INCLUDE

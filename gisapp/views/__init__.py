@@ -10,6 +10,8 @@ def register_views(app) -> None:
                               patrol_pages, report_pages, siting_api, tiles, users_api)
     for blueprint in (auth_pages, home.bp, map_view.bp, patrol_pages.bp, report_pages.bp):
         app.register_blueprint(blueprint)
+    from gisapp.views import dispute_pages
+    app.register_blueprint(dispute_pages.bp)
     api = init_api(app)
     for blueprint in (users_api.bp, ogcapi.bp, tiles.bp, identify.bp, coverage_api.bp, disputes_api.bp,
                       patrol_api.bp, siting_api.bp):

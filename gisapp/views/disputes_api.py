@@ -67,6 +67,7 @@ def _detail(code: str) -> dict:
     if found is None:
         refuse(404, "code", f"no dispute {code!r}")
     _audit([found], request.full_path)
+    found["actions"] = workflow.allowed_changes(db_session().connection(), current_user, code)
     return found
 
 
@@ -87,10 +88,13 @@ def vocabulary():
 @bp.response(200, DisputeList)
 @bp.doc(responses=FILES)
 def list_view(query: dict):
-    """Disputes, newest first, filtered; one page as JSON, or every match as a csv or xlsx file."""
+    """Disputes, filtered and sorted (newest first by default); one page as JSON, or every match as a csv or
+    xlsx file. ``todo`` lists what waits on the signed-in user in its own grids."""
     layer, fmt = _layer(), query["format"]
     if "in_gap" in query and current_user.role not in COVERAGE_READERS:
         refuse(403, "in_gap", f"the role {current_user.role!r} may not see where coverage has gaps")
+    if "todo" in query and current_user.role not in DISPUTE_HANDLERS:
+        refuse(403, "todo", f"the role {current_user.role!r} takes no steps on disputes")
     limit, offset = (query["limit"], query["offset"]) if fmt == "json" else (EXPORT_ROWS, 0)
     try:
         # The filters as sent (text), checked by the schema; the category against the configured ones here.
