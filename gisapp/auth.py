@@ -3,20 +3,28 @@
 Endpoints state who may use them with ``@roles_allowed("center", "planner")``; ``@roles_allowed()``
 with no roles admits any signed-in user. Unauthenticated requests get 401 (API) or the login page;
 signed-in users of another role get 403.
+
+A session cookie names its user and the user's ``session_version`` (``SignedInUser.get_id``): the
+user loader admits it only while the account is active and the version is the stored one, so signing
+out (which raises it), a new password or disabling ends every session, copies of the cookie included.
+Signing in is throttled (``gisapp.accounts.sign_in``): a lockout is a 429 with Retry-After.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
                    request, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from gisapp import accounts
-from gisapp.api import ApiBlueprint, is_api_request
+from gisapp.api import ApiBlueprint, Refusal, is_api_request
 from gisapp.models import User
 from gisapp.request_db import db_session
 
@@ -27,37 +35,53 @@ csrf = CSRFProtect()
 
 @dataclass(frozen=True)
 class SignedInUser:
-    """What a request knows of its user: no ORM object, no password hash."""
+    """What a request knows of its user: no ORM object, no password hash. ``token_id`` is the public id
+    of the bearer token the request came with (None for a browser session)."""
     id: int
     login: str
     role: str
     team_id: int | None
     grid_ids: frozenset[int]
+    session_version: int = 0
+    token_id: str | None = None
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
     @classmethod
-    def of(cls, user: User) -> "SignedInUser":
-        return cls(user.id, user.login, user.role, user.team_id, frozenset(g.id for g in user.grids))
+    def of(cls, user: User, token_id: str | None = None) -> "SignedInUser":
+        return cls(user.id, user.login, user.role, user.team_id, frozenset(grid.id for grid in user.grids),
+                   user.session_version or 0, token_id)
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the user's id and session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SignedInUser | None:
-    user = db_session().get(User, int(user_id))
-    return SignedInUser.of(user) if user and user.active else None
+    ident, _, version = user_id.partition(":")
+    if not (ident.isdigit() and version.isdigit()):
+        return None  # a cookie from before session versions: sign in again
+    user = db_session().get(User, int(ident))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return SignedInUser.of(user)
+
+
+def bearer_user() -> SignedInUser | None:
+    """The user of the request's valid bearer token (looked up once per request), or None."""
+    if "bearer_user" not in g:
+        header = request.headers.get("Authorization", "")
+        secret = header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
+        row = accounts.token_for(db_session(), secret) if secret else None
+        g.bearer_user = SignedInUser.of(row.user, row.public_id) if row is not None else None
+    return g.bearer_user
 
 
 @login_manager.request_loader
-def _load_user_from_token(req) -> SignedInUser | None:
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    user = accounts.user_for_token(db_session(), header[len("Bearer "):].strip())
-    return SignedInUser.of(user) if user else None
+def _load_user_from_token(_req) -> SignedInUser | None:
+    return bearer_user()
 
 
 @login_manager.unauthorized_handler
@@ -95,10 +119,37 @@ def roles_allowed(*roles: str):
 def protect_browser_session() -> None:
     """Check the CSRF token of a write made with a session cookie; only a request carrying a valid bearer
     token needs none (a junk ``Authorization`` header beside a session cookie does not lift the check)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and accounts.user_for_token(db_session(), header[len("Bearer "):].strip()):
+    if bearer_user() is not None:
         return
     csrf.protect()
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in the configured time zone."""
+    return moment.astimezone(ZoneInfo(current_app.config["GISAPP"]["timezone"]))
+
+
+def throttled_message(exc: accounts.Throttled) -> str:
+    """What a person reads when sign-in is locked out: why, and when to try again (local time)."""
+    at = local_time(exc.until).strftime("%H:%M:%S")
+    minutes = math.ceil(exc.retry_after / 60)
+    if exc.scope == "login":
+        return (f"登录失败次数过多，该账号暂时锁定，请于 {at} 后（约 {minutes} 分钟）再试 "
+                f"too many failed sign-ins for this login: try again after {at} (in about {minutes} min)")
+    return (f"来自此地址的登录失败次数过多，请于 {at} 后（约 {minutes} 分钟）再试 "
+            f"too many failed sign-ins from this address: try again after {at} (in about {minutes} min)")
+
+
+class TooManyAttempts(Refusal):
+    """A 429 in the one error body, with Retry-After (seconds) and when the lockout lifts."""
+
+    def __init__(self, exc: accounts.Throttled, field: str = "login"):
+        super().__init__(429, [(field, throttled_message(exc))], retry_after=exc.retry_after,
+                         locked_until=local_time(exc.until).isoformat(timespec="seconds"))
+        self.retry_after = exc.retry_after
+
+    def get_headers(self, environ=None, scope=None):
+        return [*super().get_headers(environ, scope), ("Retry-After", str(self.retry_after))]
 
 
 def _safe_next(target: str | None) -> str:
@@ -110,10 +161,15 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The sign-in page (GET) and form (POST)."""
+    """The sign-in page (GET) and form (POST); throttled per login and per address (429 when locked out)."""
     if request.method == "POST":
-        user = accounts.authenticate(db_session(), request.form.get("login", "").strip(),
-                                     request.form.get("password", ""))
+        try:
+            user = accounts.sign_in(db_session(), request.form.get("login", "").strip(),
+                                    request.form.get("password", ""), request.remote_addr,
+                                    current_app.config["GISAPP"]["auth"])
+        except accounts.Throttled as exc:
+            flash(throttled_message(exc))
+            return render_template("login.html"), 429, {"Retry-After": str(exc.retry_after)}
         if user:
             login_user(SignedInUser.of(user))
             return redirect(_safe_next(request.args.get("next")))
@@ -124,7 +180,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out and go back to the sign-in page."""
+    """Sign out and go back to the sign-in page. Every session of the account ends, copies of this
+    session's cookie included (the account's session version is raised)."""
+    if current_user.is_authenticated and current_user.token_id is None:
+        session = db_session()
+        accounts.bump_session_version(session, current_user.id)
+        session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

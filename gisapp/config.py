@@ -98,6 +98,16 @@ DEFAULTS: dict = {
     # Logging: the level (DEBUG, INFO, WARNING, ERROR) and whether each line is a JSON object.
     "log_level": "INFO",
     "log_json": False,
+    # Sign-in and API tokens (gisapp.accounts). After so many failed sign-ins (the form and
+    # POST /api/auth/token) within the window, per login or per client address, further attempts are
+    # refused with 429 until the lockout lifts by itself; a success clears its login's count. 0: no limit.
+    "auth": {
+        "max_failures_per_login": 5,
+        "max_failures_per_address": 20,
+        "failure_window_min": 15.0,  # failures older than this are forgotten
+        "lockout_min": 15.0,         # how long a lockout lasts
+        "token_days": 30,            # an API token expires so many days after it is issued
+    },
 }
 
 # Keys whose value in the file or overrides replaces the default whole, instead of being merged into it.

@@ -520,22 +520,41 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(fk("app_user", "team_id", "patrol_team.id"))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Kept in every session cookie (gisapp.auth); raising it (sign-out, a new password, disabling)
+    # ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
     team = relationship(PatrolTeam)
     grids = relationship(Grid, secondary=user_grid)
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. ``public_id`` names it in the
+    API and the CLI (listing, revoking); it says nothing of the secret."""
     __tablename__ = "api_token"
-    __table_args__ = (unique("api_token", "token_hash"),)
+    __table_args__ = (unique("api_token", "token_hash"), unique("api_token", "public_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(fk("api_token", "user_id", "app_user.id", "CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    public_id: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User)
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts counted per login and per client address (gisapp.accounts): ``failures`` since
+    ``window_start``, and the time a lockout lifts. Shared by every server process through the database."""
+    __tablename__ = "sign_in_throttle"
+    # Written by the server alone, never from input: its constraint needs no message for people.
+    __table_args__ = (CheckConstraint("kind IN ('login', 'address')", name="ck_sign_in_throttle_kind"),)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # Statements that changed each table (bumped by triggers); ETags of tiles and items come from it.

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from conftest import csrf_token, login
 from gisapp import accounts
+from gisapp.demo import DEMO_ACCOUNTS
 from gisapp.models import User
 
 
@@ -66,14 +67,85 @@ def test_user_add_cli(cli, engine):
     ok = cli("user", "add", "ann", "--role", "planner", "--password", "long-enough")
     assert ok.exit_code == 0
     assert "already exists" in cli("user", "add", "ann", "--role", "planner", "--password", "long-enough").output
-    assert "at least 8" in cli("user", "add", "bob", "--role", "viewer", "--password", "short").output
+    assert "password: 密码至少 10 个字符 must be at least 10 characters" in cli(
+        "user", "add", "bob", "--role", "viewer", "--password", "short-pw1").output
     assert "needs --team" in cli("user", "add", "tl", "--role", "team_leader", "--password", "long-enough").output
     assert "no grid with code" in cli("user", "add", "gw", "--role", "grid_worker", "--password",
                                       "long-enough", "--grid", "NOPE").output
-    token = cli("user", "token", "ann").output.strip()
+    token = cli("user", "token", "ann").stdout.strip()
     assert len(token) > 30
     with Session(engine) as session:
         assert accounts.user_for_token(session, token).login == "ann"
         assert accounts.authenticate(session, "ann", "long-enough") is not None
         stored = session.scalar(select(User.password_hash).where(User.login == "ann"))
         assert "long-enough" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_password_rules_when_adding_a_user(cli, engine):
+    """At least 10 characters, not the login, not a common password (the list shipped with the package)."""
+    refused = {
+        "short-pw1": "password: 密码至少 10 个字符 must be at least 10 characters",
+        "samantha12": "password: 密码不能与用户名相同 must not be the login",
+        "SAMANTHA12": "password: 密码不能与用户名相同 must not be the login",
+        "1234567890": "password: 密码过于常见，请另选 is a commonly used password: choose another",
+        "QwertyUiop": "password: 密码过于常见，请另选 is a commonly used password: choose another",
+        "woaini1314": "password: 密码过于常见，请另选 is a commonly used password: choose another",
+    }
+    for password, message in refused.items():
+        answer = cli("user", "add", "samantha12", "--role", "viewer", "--password", password)
+        assert answer.exit_code != 0 and message in answer.output, (password, answer.output)
+    with Session(engine) as session:
+        assert session.scalar(select(User.id).where(User.login == "samantha12")) is None
+    assert cli("user", "add", "samantha12", "--role", "viewer", "--password", "ten chars!").exit_code == 0
+
+
+def test_common_passwords_ship_with_the_package():
+    listed = accounts.common_passwords()
+    assert len(listed) > 19000 and {"password", "qwerty", "1234567890", "#1stunna"} <= listed
+    assert not any(p.startswith("# ") for p in listed)
+
+
+def test_the_demo_accounts_keep_to_the_rules():
+    """The demo loader adds its accounts through create_user, which checks the rules: their passwords
+    ("center-demo" …) must keep to them, or `make demo` fails."""
+    for login_name, (password, _) in DEMO_ACCOUNTS.items():
+        assert accounts.password_problem(login_name, password) is None, login_name
+
+
+def test_unknown_login_costs_a_password_check(engine, monkeypatch):
+    """No login enumeration by timing: an unknown (or disabled) login is checked against a dummy hash
+    made as real ones are, so it costs the same as a wrong password for a real login."""
+    with Session(engine) as session:
+        accounts.create_user(session, "chief", "center-pass", "center")
+        session.commit()
+        real = session.scalar(select(User.password_hash).where(User.login == "chief"))
+    checked = []
+    original = accounts.check_password_hash
+
+    def spy(stored, password):
+        checked.append(stored)
+        return original(stored, password)
+    monkeypatch.setattr(accounts, "check_password_hash", spy)
+    with Session(engine) as session:
+        assert accounts.sign_in(session, "nobody", "center-pass") is None
+        assert accounts.authenticate(session, "nobody", "center-pass") is None
+        assert accounts.sign_in(session, "chief", "wrong-password") is None
+    assert len(checked) == 3 and checked[0] == checked[1] != real
+    # the dummy is made with the same method and cost as the real hash (e.g. scrypt:32768:8:1)
+    assert checked[0].split("$")[0] == real.split("$")[0]
+
+
+def test_unknown_login_takes_as_long_as_a_wrong_password(client, users):
+    import time
+
+    def seconds(login_name):
+        best = []
+        for _ in range(3):
+            start = time.perf_counter()
+            assert client.post("/api/auth/token", json={"login": login_name, "password": "wrong-password"}
+                               ).status_code == 401
+            best.append(time.perf_counter() - start)
+        return min(best)
+    client.post("/api/auth/token", json={"login": "warm-up", "password": "x"})  # the dummy hash is made once
+    known, unknown = seconds("chief"), seconds("no-such-user")
+    assert unknown > 0.5 * known, (known, unknown)  # was 13 ms against 378 ms
