@@ -31,6 +31,9 @@ BASE = {
     "dispute_event": {"dispute_id": "(SELECT id FROM dispute LIMIT 1)", "at": "now()", "actor": "'center'",
                       "action": "'status'", "remark": "'ok'"},
     "app_user": {"login": "'ann'", "password_hash": "'x'", "role": "'viewer'"},
+    "camera_site": {"code": "'S1'", "name": "'立杆'", "mounts": "'any'", "height_m": "6", "cost": "8000", "geom": POINT},
+    "key_place": {"code": "'K1'", "name": "'小学'", "kind": "'school'", "must_cover": "true", "geom": POINT},
+    "siting_plan": {"code": "'P1'", "name": "'一期'"},
 }
 
 # constraint -> (table, {column: bad SQL value})
@@ -82,6 +85,18 @@ BAD = {
     "ck_app_user_login": ("app_user", {"login": "'Ann Smith'"}),
     "ck_app_user_role": ("app_user", {"role": "'admin'"}),
     "ck_app_user_leader_team": ("app_user", {"role": "'team_leader'"}),
+    "ck_camera_cost": ("camera", {"cost": "-1"}),
+    "fk_camera_plan_id": ("camera", {"plan_id": "999999"}),
+    "ck_camera_site_code": ("camera_site", {"code": "'S 1'"}),
+    "ck_camera_site_name_length": ("camera_site", {"name": "'  '"}),
+    "ck_camera_site_mounts": ("camera_site", {"mounts": "'tripod'"}),
+    "ck_camera_site_height_m": ("camera_site", {"height_m": "301"}),
+    "ck_camera_site_cost": ("camera_site", {"cost": "-5"}),
+    "ck_key_place_code": ("key_place", {"code": "'K/1'"}),
+    "ck_key_place_name_length": ("key_place", {"name": "''"}),
+    "ck_key_place_kind": ("key_place", {"kind": "'casino'"}),
+    "ck_siting_plan_code": ("siting_plan", {"code": "'P 1'"}),
+    "ck_siting_plan_name_length": ("siting_plan", {"name": "' '"}),
 }
 
 
