@@ -36,6 +36,10 @@ FORMATS = {
     "coverage.night": (TIME.match, "a time of day as HH:MM"),
     "coverage.target_share": (lambda v: v <= 1, "a share from 0 to 1"),
     "report.camera_online_target": (lambda v: v <= 1, "a share from 0 to 1"),
+    "auth.token_days": (lambda v: v >= 1, "at least 1 day"),
+    "auth.max_failures_per_login": (lambda v: v >= 1, "at least 1"),
+    "auth.max_failures_per_address": (lambda v: v >= 1, "at least 1"),
+    "max_request_mb": (lambda v: v > 0, "more than 0"),
     "timezone": (_zone, "a time zone name such as Asia/Shanghai"),
     "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
 }

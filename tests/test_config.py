@@ -95,3 +95,10 @@ def test_the_command_reports_a_bad_configuration_in_one_line(config_file):
     assert result.exit_code == 1
     assert "gisapp.toml: coverage.target_share: must be a number, got 'high'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("key, value", [("auth", {"token_days": 0}), ("auth", {"max_failures_per_login": 0}),
+                                        ("max_request_mb", 0)])
+def test_limits_that_would_lock_everyone_out_are_refused(key, value):
+    with pytest.raises(ConfigError, match=key):
+        load_settings({key: value})
