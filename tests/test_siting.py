@@ -7,6 +7,8 @@ Scenario (UTM 50N metres from an origin near 114.52E 34.62N), one road from (0, 
     an online dome at (395, 0) with a 40 m range already watches D2.
 Cameras reach 60 m. Best single camera: at S1 (3). Best two: S1 and a dome at S2 (3 + 2).
 """
+import math
+
 import numpy as np
 import pytest
 import shapely
@@ -314,3 +316,118 @@ def test_a_plans_cameras_are_points_on_the_earth_and_a_height_is_ignored(planner
     off = dict(high, geometry={"type": "Point", "coordinates": [3.9e14, 5e16]})
     refused = client.post("/api/siting/plans", headers=planner["plan"], json={"code": "P6", "name": "远", "features": [off]})
     assert refused.status_code == 400 and refused.json["field"] == "features.0.geometry.coordinates", refused.json
+
+
+# --- the coverage matrix and the optimiser at scale -----------------------------------------------
+
+EDGE_PAIRS_SQL = """
+SELECT o.j, d.i FROM siting_option o JOIN siting_demand d ON d.geom && o.view AND ST_Covers(o.view, d.geom)
+WHERE NOT d.locked
+"""
+
+
+@pytest.mark.parametrize("fov, directions", [(60.0, 8), (90.0, 6), (360.0, 4)])
+def test_the_pairs_are_those_the_views_cover(engine, settings, fov, directions):
+    """The pairs found from each site by distance and bearing, with the view deciding those near its edge, are
+    exactly the pairs ST_Covers(camera_view(...), point) gives: on points placed on and about every edge of
+    the views (a sector's sides and chords, a disc's chords, the apex), near a UTM zone's edge and in its middle."""
+    from gisapp.siting import instance as build
+    from gisapp.siting.propose import weights_of
+
+    settings["siting"].update(directions=directions, fov_deg={"bullet": fov, "dome": 60.0})
+    rng = np.random.default_rng(7)
+    r = 60.0
+    step = fov / max(4, math.ceil(fov / 5))
+    sites, points = [], []
+    for n, (lon, lat) in enumerate([(114.52, 34.62), (113.9995, 34.7), (117.0, 34.7)]):
+        to_m = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
+        x0, y0 = to_m.transform(lon, lat)
+        back = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
+        sites.append((f"S{n}", lon, lat))
+        points.append((lon, lat))                                      # at the camera itself
+        distances = r * np.array([1e-8, 0.5, 0.997, 0.9985, 0.99880, 0.99905, 0.9991, 0.9995, 0.9999, 1.0,
+                                  1.0001, 1.0004, 1.0005, 1.001, 1.002])
+        edges = np.concatenate([[a + s * fov / 2 + e for s in (-1, 1) for e in (-0.05, -1e-3, 0.0, 1e-3, 0.05)]
+                                for a in np.arange(directions) * 360.0 / directions]) if fov < 360 else []
+        chords = np.concatenate([np.arange(directions) * 360.0 / directions - fov / 2 + step * (i + 0.5)
+                                 for i in range(round(fov / step))]) if fov < 360 else []
+        bearings = np.concatenate([edges, chords, rng.uniform(0, 360, 40), np.arange(64) * 360 / 64 + 360 / 128])
+        for b in bearings:
+            for d in distances:                                        # UTM metres: within 0.05 % of true ones
+                xy = back.transform(x0 + d * math.sin(math.radians(b)), y0 + d * math.cos(math.radians(b)))
+                points.append(xy)
+    with engine.begin() as conn:
+        for code, lon, lat in sites:
+            conn.execute(text("INSERT INTO camera_site (code, mounts, cost, geom) VALUES (:c, 'any', 5000, "
+                              "ST_SetSRID(ST_MakePoint(:x, :y), 4326))"), {"c": code, "x": lon, "y": lat})
+        conn.execute(text(
+            "INSERT INTO dispute (code, category, summary, grade, status, source, received_at, due_at, geom) "
+            "SELECT 'D' || n, 'land', '争议', 'ordinary', 'handling', 'police', now(), now(), "
+            "ST_SetSRID(ST_MakePoint(x, y), 4326) FROM unnest(CAST(:x AS float[]), CAST(:y AS float[])) "
+            "WITH ORDINALITY AS p(x, y, n)"), {"x": [p[0] for p in points], "y": [p[1] for p in points]})
+    area = shapely.box(113.9, 34.5, 117.1, 34.8).wkt
+    with engine.begin() as conn:
+        build.build_demand(conn, settings, area, weights_of(settings, ONLY_DISPUTES), [], "2000-01-01T00:00:00Z")
+        build.build_options(conn, settings, area, {"bullet": r, "dome": r}, generated=False)
+        found = {tuple(p) for p in build.pairs(conn).tolist()}
+        expected = set(map(tuple, conn.execute(text(EDGE_PAIRS_SQL)).all()))
+        options = conn.execute(text("SELECT count(*) FROM siting_option")).scalar()
+    assert options == len(sites) * (directions + 1)
+    assert len(expected) > 1000
+    assert found == expected, (sorted(found - expected)[:10], sorted(expected - found)[:10])
+
+
+def _improve_by_every_product(inst, chosen, budget):
+    """The swap improvement as first written: one product over every option for each chosen one, each round."""
+    from gisapp.siting.solve import EPS
+    chosen = list(chosen)
+    counts = np.asarray(inst.cover[chosen].sum(axis=0)).ravel()
+    while chosen:
+        spent = float(inst.cost[chosen].sum())
+        used = set(inst.site[chosen])
+        best = (EPS, None, None)
+        for c in chosen:
+            row = inst.cover.indices[inst.cover.indptr[c]:inst.cover.indptr[c + 1]]
+            only_c = np.zeros(inst.cover.shape[1], dtype=bool)
+            only_c[row[counts[row] == 1]] = True
+            loss = float(inst.weight[only_c].sum())
+            gains = np.asarray(inst.cover @ np.where((counts == 0) | only_c, inst.weight, 0.0)).ravel() - loss
+            blocked = np.isin(inst.site, list(used - {inst.site[c]}))
+            blocked[chosen] = True
+            if budget.cost is not None:
+                blocked |= spent - inst.cost[c] + inst.cost > budget.cost + EPS
+            gains[blocked] = -np.inf
+            o = int(np.argmax(gains))
+            if gains[o] > best[0]:
+                best = (float(gains[o]), c, o)
+        if best[1] is None:
+            return chosen
+        _, c, o = best
+        chosen[chosen.index(c)] = o
+        counts[inst.cover.indices[inst.cover.indptr[c]:inst.cover.indptr[c + 1]]] -= 1
+        counts[inst.cover.indices[inst.cover.indptr[o]:inst.cover.indptr[o + 1]]] += 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("large", [False, True])
+def test_the_swaps_are_those_of_one_product_per_option(seed, large, monkeypatch):
+    """On a large matrix improve weighs apart only the options sharing demand with the one swapped out: its
+    swaps are the same, in the same order, as weighing every option for every chosen one (sites of several
+    options, float weights, count and cost budgets, starts from the greedy and from anywhere)."""
+    import scipy.sparse as sp
+
+    from gisapp.siting import solve
+    from gisapp.siting.solve import Budget, Instance, greedy, improve
+
+    monkeypatch.setattr(solve, "SMALL", 0 if large else 10**12)
+
+    rng = np.random.default_rng(seed)
+    sites, per = int(rng.integers(20, 200)), int(rng.choice([1, 3, 9]))
+    cover = sp.random(sites * per, int(rng.integers(100, 2000)), density=float(rng.uniform(0.003, 0.05)),
+                      format="csr", random_state=seed, data_rvs=np.ones)
+    weight = rng.choice([0.2, 1.0, 4 / 7, 2.0, 3.0], cover.shape[1])
+    inst = Instance(cover, weight, np.repeat(np.arange(sites), per), rng.choice([5000.0, 8000.0, 0.3], sites * per))
+    budget = Budget(count=int(rng.integers(2, 30))) if seed % 2 else Budget(cost=float(rng.uniform(2, 15)) * 8000.0)
+    anywhere = [int(rng.choice(np.flatnonzero(inst.site == s))) for s in rng.permutation(sites)[:10]]
+    for start in (greedy(inst, budget), anywhere):
+        assert improve(inst, start, budget, seconds=60) == _improve_by_every_product(inst, start, budget)

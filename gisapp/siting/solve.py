@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -74,10 +75,14 @@ def greedy(inst: Instance, budget: Budget) -> list[int]:
     def score(j: int, g: float) -> float:
         return g / max(inst.cost[j], EPS) if by_cost else g
 
-    heap = [(-score(j, gain[j]), j) for j in range(inst.options) if gain[j] > EPS]
-    heapq.heapify(heap)
+    # the heap, made at once: (−score, j) in sorted order is a heap (a city has millions of options)
+    worth = np.flatnonzero(gain > EPS)
+    first = -(gain[worth] / np.maximum(inst.cost[worth], EPS) if by_cost else gain[worth])
+    order = np.lexsort((worth, first))
+    heap = list(zip(first[order].tolist(), worth[order].tolist()))
     chosen, used_sites, spent = [], set(), 0.0
-    while heap:
+    cheapest = float(inst.cost.min()) if inst.options else 0.0
+    while heap and budget.allows(len(chosen), spent, cheapest):   # else nothing more fits
         _, j = heapq.heappop(heap)
         if inst.site[j] in used_sites or not budget.allows(len(chosen), spent, inst.cost[j]):
             continue
@@ -101,42 +106,123 @@ def greedy(inst: Instance, budget: Budget) -> list[int]:
     return chosen
 
 
+SMALL = 200_000   # a matrix with fewer pairs + options than this: one product over it per chosen option is cheap
+
+
 def improve(inst: Instance, chosen: list[int], budget: Budget, seconds: float = 5.0) -> list[int]:
-    """Swap one chosen option for another while that gains (the best swap each round), for at most ``seconds``."""
+    """Swap one chosen option for another while that gains (the best swap each round), for at most ``seconds``.
+
+    Each round weighs every swap (c out, o in): o's gain is the weight it covers of the demand no chosen
+    option covers or only c does, less the weight only c covers. Options at another chosen option's
+    site, the chosen ones and (under a cost budget) those the budget cannot take are left out. The best
+    swap has the largest gain; on ties the first c in ``chosen``, then the lowest o.
+
+    On a small matrix each c's gains are one product over it. On a large one (a city: millions of
+    options) the demand open to o is the same for every c but for c's own, so one product a round gives
+    the gain of every option that covers none of c's own demand; the few that do are weighed apart,
+    and the best of the others is the first allowed in that product's order (a few thousand at most
+    are looked at). Both give the same gains, to the bit, and so the same swaps."""
     chosen = list(chosen)
-    counts = np.asarray(inst.cover[chosen].sum(axis=0)).ravel() if chosen else np.zeros(inst.cover.shape[1])
+    if not chosen:
+        return chosen
+    cover, weight = inst.cover, inst.weight
+    small = cover.nnz + inst.options < SMALL
+    by_demand = None if small else cover.T.tocsr()     # demand -> the options covering it
+    counts = np.asarray(cover[chosen].sum(axis=0)).ravel()
+    site_used = np.zeros(int(inst.site.max()) + 1, dtype=bool)
     deadline = time.monotonic() + seconds
-    while chosen and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
         spent = float(inst.cost[chosen].sum())
-        used = set(inst.site[chosen])
-        best = (EPS, None, None)
+        site_used[:] = False
+        site_used[inst.site[chosen]] = True
+        at_used = site_used[inst.site]    # the chosen options are among these
+        free = np.where(counts == 0, weight, 0.0)
+        owns = []
         for c in chosen:
-            row = inst.cover.indices[inst.cover.indptr[c]:inst.cover.indptr[c + 1]]
-            only_c = np.zeros(inst.cover.shape[1], dtype=bool)
-            only_c[row[counts[row] == 1]] = True
-            loss = float(inst.weight[only_c].sum())
-            open_weight = np.where((counts == 0) | only_c, inst.weight, 0.0)
-            gains = np.asarray(inst.cover @ open_weight).ravel() - loss
-            blocked = np.isin(inst.site, list(used - {inst.site[c]}))
-            blocked[chosen] = True
-            if budget.cost is not None:
-                blocked |= spent - inst.cost[c] + inst.cost > budget.cost + EPS
-            gains[blocked] = -np.inf
-            o = int(np.argmax(gains))
-            if gains[o] > best[0]:
-                best = (float(gains[o]), c, o)
+            row = np.sort(cover.indices[cover.indptr[c]:cover.indptr[c + 1]])
+            owns.append(row[counts[row] == 1])
+        if small:
+            best = _best_swap_by_products(inst, budget, chosen, at_used, spent, free, owns)
+        else:
+            best = _best_swap_by_one_product(inst, budget, chosen, at_used, spent, free, owns, by_demand)
         if best[1] is None:
             break
         _, c, o = best
         chosen[chosen.index(c)] = o
-        counts += _row_dense(inst, o) - _row_dense(inst, c)
+        counts[cover.indices[cover.indptr[c]:cover.indptr[c + 1]]] -= 1
+        counts[cover.indices[cover.indptr[o]:cover.indptr[o + 1]]] += 1
     return chosen
 
 
-def _row_dense(inst: Instance, j: int) -> np.ndarray:
-    out = np.zeros(inst.cover.shape[1])
-    out[inst.cover.indices[inst.cover.indptr[j]:inst.cover.indptr[j + 1]]] = 1
-    return out
+def _best_swap_by_products(inst, budget, chosen, at_used, spent, free, owns) -> tuple[float, int | None, int | None]:
+    """The best swap (gain, c, o), each c's gains one product over the whole matrix."""
+    best = (EPS, None, None)
+    for c, own in zip(chosen, owns):
+        loss = float(inst.weight[own].sum())
+        free[own] = inst.weight[own]
+        gains = inst.cover @ free - loss
+        free[own] = 0.0
+        gains[~_allowed(inst, budget, chosen, at_used, c, spent - inst.cost[c], np.arange(inst.options))] = -np.inf
+        o = int(np.argmax(gains))
+        if gains[o] > best[0]:
+            best = (float(gains[o]), c, o)
+    return best
+
+
+def _best_swap_by_one_product(inst, budget, chosen, at_used, spent, free, owns,
+                              by_demand) -> tuple[float, int | None, int | None]:
+    """The best swap (gain, c, o) from one product a round, the options covering c's own demand weighed apart."""
+    cover, weight = inst.cover, inst.weight
+    base = cover @ free                   # each option's gain were none of the demand it covers c's alone
+    touching = [np.unique(by_demand[own].indices) if own.size else own for own in owns]
+    top = _top(base, int(at_used.sum()) + max(t.size for t in touching) + 256)
+    best = (EPS, None, None)
+    for c, own, touched in zip(chosen, owns, touching):
+        loss = float(weight[own].sum())
+        allowed = partial(_allowed, inst, budget, chosen, at_used, c, spent - inst.cost[c])
+        found = (-np.inf, None)
+        if touched.size:                  # their gain with c's own demand open, as one product over all would give
+            free[own] = weight[own]
+            gains = cover[touched] @ free - loss
+            free[own] = 0.0
+            gains[~allowed(touched)] = -np.inf
+            k = int(np.argmax(gains))
+            found = (float(gains[k]), int(touched[k]))
+        others = top[~np.isin(top, touched)] if touched.size else top
+        fits = np.flatnonzero(allowed(others))
+        if fits.size:                     # every option not looked at gains less than these
+            o = int(others[fits[0]])
+        elif top.size == inst.options:
+            o = None
+        else:                             # every option looked at is left out: weigh them all
+            rest = np.setdiff1d(np.arange(inst.options), touched)
+            rest = rest[allowed(rest)]
+            o = int(rest[np.lexsort((rest, -base[rest]))[0]]) if rest.size else None
+        if o is not None:
+            g = float(base[o] - loss)
+            if g > found[0] or (g == found[0] and o < found[1]):
+                found = (g, o)
+        if found[1] is not None and found[0] > best[0]:
+            best = (found[0], c, found[1])
+    return best
+
+
+def _allowed(inst: Instance, budget: Budget, chosen: list[int], at_used: np.ndarray, c: int, rest: float,
+             o: np.ndarray) -> np.ndarray:
+    """Which options ``o`` may replace ``c``: not at another chosen option's site, not chosen, within the budget
+    (``rest``: what the others cost)."""
+    good = ~at_used[o] | ((inst.site[o] == inst.site[c]) & ~np.isin(o, chosen))
+    return good if budget.cost is None else good & ~(rest + inst.cost[o] > budget.cost + EPS)
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    """The indices of the ``n`` largest ``values`` and of any equal to the least of them: largest first, then lowest."""
+    if n < values.size:
+        threshold = np.partition(values, values.size - n)[values.size - n]
+        index = np.flatnonzero(values >= threshold)
+    else:
+        index = np.arange(values.size)
+    return index[np.lexsort((index, -values[index]))]
 
 
 @dataclass
