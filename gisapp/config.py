@@ -108,6 +108,18 @@ DEFAULTS: dict = {
         "lockout_min": 15.0,         # how long a lockout lasts
         "token_days": 30,            # an API token expires so many days after it is issued
     },
+    # The role this process connects as: "owner" (the gisapp command: migrations, imports, backups)
+    # or "app" (the web server: rows only, history and audit append-only; `gisapp serve` sets it).
+    "database_role": "owner",
+    # With DATABASE_URL (the owner's): the URL of the web server's own role (README, "The database");
+    # None: the web server connects as DATABASE_URL's user.
+    "app_database_url": None,
+    # gunicorn under `gisapp serve`: worker processes, threads each (gthread), seconds before a silent
+    # worker is restarted, seconds a stopping worker may finish its requests, seconds an idle
+    # keep-alive connection is kept, and how many reverse proxies in front (nginx: 1) are trusted to
+    # say the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto); 0: none, the default.
+    "serve": {"workers": 3, "threads": 8, "timeout_s": 60, "graceful_timeout_s": 30, "keepalive_s": 5,
+              "proxies": 0},
 }
 
 # Keys whose value in the file or overrides replaces the default whole, instead of being merged into it.

@@ -3,11 +3,13 @@ import socket
 import uuid
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from gisapp.cli import main
 from gisapp.config import load_settings
-from gisapp.db.embedded import EmbeddedCluster
+from gisapp.db import embedded
+from gisapp.db.embedded import APP_ROLE, LOG_SETTINGS, EmbeddedCluster
 from gisapp.db.server import libpq_dsn
 from sqlalchemy.engine import make_url
 
@@ -34,6 +36,18 @@ def test_cluster_from_nothing(tmp_path):
         assert run("db", "up").exit_code == 0  # twice is fine
         migrated = run("db", "migrate")
         assert migrated.exit_code == 0 and "schema at revision" in migrated.output
+        assert "the web server connects as 'gisapp_app'" in migrated.output
+        # The web server's role: no superuser, rows only, the audit log append-only by privilege.
+        with psycopg.connect(libpq_dsn(cluster.app_url())) as conn:
+            assert conn.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+                                ).fetchone() == (APP_ROLE, False)
+            assert conn.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM audit_log")
+        # The server's log holds no row of data: terse errors, no statements, no parameters.
+        with psycopg.connect(libpq_dsn(cluster.url())) as conn:
+            shown = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in LOG_SETTINGS}
+        assert shown == LOG_SETTINGS
         assert run("db", "down").exit_code == 0
         stopped = run("db", "status")
         assert stopped.exit_code == 3 and "stopped" in stopped.output
@@ -81,3 +95,22 @@ def test_database_without_postgis_gives_a_clear_error(server_url, tmp_path):
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_port_in_time_wait_is_still_free():
+    """The connections a stopped server closed linger in TIME_WAIT on its port: the port is free to listen
+    on again (the cluster keeps it); one another program listens on is not."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL listens
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    assert not embedded._port_is_free(port)
+    accepted.close()  # the server's side closes first: its port goes to TIME_WAIT
+    client.close()
+    listener.close()
+    assert embedded._port_is_free(port)
+    low, high = embedded.PORT_RANGE
+    assert low <= embedded._free_port() < high

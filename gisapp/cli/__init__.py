@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from gisapp.cli.backup import backup_command, restore_command
 from gisapp.cli.common import fail_cleanly
 from gisapp.cli.coverage import coverage
 from gisapp.cli.data import demo_command, export_command, import_command
@@ -23,5 +24,5 @@ def main() -> None:
 
 
 for command in (db, user, import_command, export_command, demo_command, coverage, network_group, report_command,
-                serve):
+                serve, backup_command, restore_command):
     main.add_command(command)

@@ -57,7 +57,12 @@ def import_command(layer: str, file: str | None, crs: str | None, skip_invalid: 
 @click.argument("file", type=click.Path(dir_okay=False))
 @fail_cleanly
 def export_command(layer: str, file: str) -> None:
-    """Export LAYER to FILE: .geojson, .gpkg or .csv (lon/lat, EPSG:4326)."""
+    """Export LAYER to FILE: .geojson, .gpkg or .csv (lon/lat, EPSG:4326).
+
+    The layer's features in the columns its import expects, every field, times to the microsecond: for other
+    software, or to edit and import again. Not a backup: it leaves out what the server keeps beside the
+    features (the disputes' history, accounts, the audit log); for that, gisapp backup.
+    """
     _, url = settings_and_url()
     try:
         count = export_layer(engine_for(url), layer, file)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import click
 from sqlalchemy.engine import make_url
 
-from gisapp.cli.common import fail_cleanly, settings_and_url
+from gisapp.cli.common import fail_cleanly
 from gisapp.config import load_settings, var_dir
-from gisapp.db import migrate
+from gisapp.db import database_url, migrate, roles
 from gisapp.db.embedded import EmbeddedCluster
 
 
@@ -22,6 +22,22 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def owner_settings_and_url() -> tuple[dict, str]:
+    """The settings and the database's URL as the schema's owner (whatever database_role says)."""
+    settings = {**load_settings(), "database_role": "owner"}
+    return settings, database_url(settings)
+
+
+def grant_web_role(settings: dict, url: str) -> None:
+    """Give the web server's role its privileges on the migrated schema, and say which role it is."""
+    role = roles.prepare_app_role(settings, url)
+    if role:
+        click.echo(f"the web server connects as {role!r}: rows only; dispute history and audit log append-only")
+    else:
+        click.echo("note: the web server connects as DATABASE_URL's user, the schema's owner: give it a role "
+                   "of its own with app_database_url (README, 'The database')", err=True)
+
+
 @click.group()
 def db() -> None:
     """The database: the embedded PostGIS cluster and the schema migrations."""
@@ -31,8 +47,10 @@ def db() -> None:
 @fail_cleanly
 def up() -> None:
     """Create (first time) and start the embedded PostGIS, and print its URL."""
-    _, url = settings_and_url()
+    settings, url = owner_settings_and_url()
     click.echo(f"database ready: {_safe(url)}")
+    if not settings.get("database_url"):
+        roles.prepare_app_role(settings, url)
 
 
 @db.command()
@@ -78,10 +96,12 @@ def destroy(yes: bool) -> None:
 @click.option("--down", is_flag=True, help="Migrate down to the revision (default base).")
 @fail_cleanly
 def migrate_command(revision: str, down: bool) -> None:
-    """Apply the schema migrations (or undo them with --down)."""
-    _, url = settings_and_url()
+    """Apply the schema migrations (or undo them with --down), as the schema's owner; then grant the
+    web server's role what it needs on the tables there are now."""
+    settings, url = owner_settings_and_url()
     if down:
         migrate.downgrade(url, "base" if revision == "head" else revision)
     else:
         migrate.upgrade(url, revision)
     click.echo(f"schema at revision {migrate.current_revision(url) or 'base (empty)'}")
+    grant_web_role(settings, url)

@@ -1,10 +1,18 @@
 """The embedded PostgreSQL + PostGIS + pgRouting cluster, from the operating system's packages.
 
-It lives under ``var_dir/pg`` and listens on 127.0.0.1 only, on a free port chosen at first start.
-PostgreSQL refuses to run as root, so when we are root the server runs as an unprivileged system
-user (Debian's ``postgres``, else a ``gisapp-db`` user made for it). When that user cannot reach
-the project folder (a clone under ``/root``), the cluster lives under ``/var/lib/gisapp/`` instead
-and ``var_dir/pg.json`` records where.
+It lives under ``var_dir/pg`` and listens on 127.0.0.1 only, on a port chosen at first start and
+kept from then on (a new one only when another program really listens on it). PostgreSQL refuses
+to run as root, so when we are root the server runs as an unprivileged system user (Debian's
+``postgres``, else a ``gisapp-db`` user made for it). When that user cannot reach the project
+folder (a clone under ``/root``), the cluster lives under ``/var/lib/gisapp/`` instead and
+``var_dir/pg.json`` records where.
+
+Two roles log in: the superuser ``gisapp``, which owns the schema (migrations, imports, backups:
+the ``gisapp`` command), and ``gisapp_app``, which the web server connects as and which may only
+read and write the rows (``gisapp.db.roles``). Their passwords are in ``pg.json`` (mode 0600).
+
+The server is started so that its log holds no row of data: a refused row is not echoed
+("Failing row contains ..."), no statement and no parameter is written (``LOG_SETTINGS``).
 """
 from __future__ import annotations
 
@@ -20,7 +28,25 @@ from pathlib import Path
 
 DB_NAME = "gisapp"
 SUPERUSER = "gisapp"
+# The web server's role: no superuser, owns nothing; its privileges are granted by gisapp.db.roles.
+APP_ROLE = "gisapp_app"
 FALLBACK_ROOT = Path("/var/lib/gisapp")
+# What the server writes to its log: the error's one line, never the row it refused (DETAIL),
+# the statement (log_min_error_statement = panic: only for a crash), nor the values bound to it.
+# These are superuser-only settings: no client of the app's role can change them for its session.
+LOG_SETTINGS = {
+    "log_error_verbosity": "terse",
+    "log_min_error_statement": "panic",
+    "log_statement": "none",
+    "log_min_duration_statement": "-1",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+}
+# New clusters take a port below the kernel's ephemeral range, where outgoing connections never
+# sit (they would make the port look taken when the server starts again).
+PORT_RANGE = (20000, 32000)
+# URL of an embedded cluster -> its state file, for engines that follow the port (gisapp.db.engine_for).
+_STATE_OF_URL: dict[str, Path] = {}
 
 
 class ClusterError(RuntimeError):
@@ -55,20 +81,56 @@ def _server_user() -> str | None:
     return "gisapp-db"
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out to outgoing connections (32768 when unknown)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
+    """Return a TCP port on 127.0.0.1 that is free right now, below the ephemeral range if possible."""
+    low, high = PORT_RANGE[0], min(PORT_RANGE[1], _ephemeral_low() - 1)
+    for _ in range(50):
+        port = secrets.randbelow(max(high - low, 1)) + low
+        if _port_is_free(port):
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def _port_is_free(port: int) -> bool:
+    """True unless another socket listens on (or is bound to) 127.0.0.1:``port``.
+
+    SO_REUSEADDR, as PostgreSQL itself binds: the connections the server closed when it stopped
+    linger in TIME_WAIT on its port, and do not keep it from listening there again.
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
             return False
     return True
+
+
+def recorded_port(url: str) -> int | None:
+    """The port an embedded cluster's state file records now, for the URL it gave out (None when
+    ``url`` is not one of this process's embedded clusters, or the file cannot be read)."""
+    state_file = _STATE_OF_URL.get(url)
+    if state_file is None:
+        return None
+    try:
+        return int(json.loads(state_file.read_text())["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_embedded(url: str) -> bool:
+    """True when ``url`` was given out by an embedded cluster in this process."""
+    return url in _STATE_OF_URL
 
 
 class EmbeddedCluster:
@@ -84,9 +146,13 @@ class EmbeddedCluster:
         return json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
 
     def _save_state(self, state: dict) -> None:
+        """Write pg.json whole (readers, such as a running server's engine, never see half of it), 0600."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.state_file.touch(mode=0o600)
-        self.state_file.write_text(json.dumps(state, indent=2))
+        partial = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(state, indent=2))
+        os.replace(partial, self.state_file)
 
     @property
     def home(self) -> Path:
@@ -106,10 +172,22 @@ class EmbeddedCluster:
         return (self.data_dir / "PG_VERSION").exists()
 
     def url(self, database: str = DB_NAME) -> str:
-        """Return the SQLAlchemy URL of a database in this cluster."""
+        """Return the SQLAlchemy URL of a database in this cluster, as the superuser (the owner)."""
         state = self._state()
-        return (f"postgresql+psycopg://{SUPERUSER}:{state['password']}@127.0.0.1:"
-                f"{state['port']}/{database}")
+        url = (f"postgresql+psycopg://{SUPERUSER}:{state['password']}@127.0.0.1:"
+               f"{state['port']}/{database}")
+        _STATE_OF_URL[url] = self.state_file
+        return url
+
+    def app_url(self, database: str = DB_NAME) -> str:
+        """Return the URL of a database in this cluster as the web server's role (``APP_ROLE``)."""
+        state = self._state()
+        if "app_password" not in state:
+            raise ClusterError("the web server's database role is not set up yet: run `gisapp db up`")
+        url = (f"postgresql+psycopg://{APP_ROLE}:{state['app_password']}@127.0.0.1:"
+               f"{state['port']}/{database}")
+        _STATE_OF_URL[url] = self.state_file
+        return url
 
     # -- commands ----------------------------------------------------------------------------
     def _as_server(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess:
@@ -165,7 +243,7 @@ class EmbeddedCluster:
         return result.returncode == 0
 
     def start(self) -> None:
-        """Start the server on its port (a new free one if another program took it)."""
+        """Start the server on its recorded port (a new free one only if another program listens there)."""
         if self.is_running():
             return
         state = self._state()
@@ -173,7 +251,8 @@ class EmbeddedCluster:
             state["port"] = _free_port()
             self._save_state(state)
         options = (f"-p {state['port']} -c listen_addresses=127.0.0.1 "
-                   "-c unix_socket_directories='' -c max_connections=200")
+                   "-c unix_socket_directories='' -c max_connections=200 "
+                   + " ".join(f"-c {name}={value}" for name, value in LOG_SETTINGS.items()))
         self._as_server([str(postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "60",
                          "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options])
 
@@ -184,12 +263,33 @@ class EmbeddedCluster:
                              "-D", str(self.data_dir)])
 
     def up(self) -> str:
-        """Create if needed, start, create the database and extensions; return its URL."""
+        """Create if needed, start, create the database, its extensions and the web server's role;
+        return the database's URL (as the owner)."""
         self.init()
         self.start()
         from gisapp.db.server import ensure_database
         ensure_database(self.url("postgres"), DB_NAME)
+        self.ensure_app_role()
         return self.url()
+
+    def ensure_app_role(self) -> None:
+        """Create the web server's login role (``APP_ROLE``) with a random password kept in pg.json,
+        unless it exists and pg.json knows its password. It gets no privilege here: see gisapp.db.roles."""
+        import psycopg
+        from psycopg import sql
+
+        from gisapp.db.server import libpq_dsn
+        state = self._state()
+        with psycopg.connect(libpq_dsn(self.url("postgres")), autocommit=True, connect_timeout=10) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+            if exists and state.get("app_password"):
+                return
+            password = secrets.token_urlsafe(24)
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                                 "NOBYPASSRLS PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(password)))
+        state["app_password"] = password
+        self._save_state(state)
 
     def destroy(self) -> None:
         """Stop the server and delete the cluster and its state."""

@@ -13,8 +13,17 @@ from gisapp.tables import safe_frame
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
 
 
+def _whole_numbers(frame: pd.DataFrame, entity) -> pd.DataFrame:
+    """Whole-number fields as whole numbers even with empty cells (pandas would make them 4.0)."""
+    for f in entity.fields:
+        if f.kind == "int" and f.name in frame.columns and pd.api.types.is_numeric_dtype(frame[f.name]):
+            frame[f.name] = frame[f.name].astype("Int64")
+    return frame
+
+
 def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates and times as ISO text, so every format carries them the same way."""
+    """Dates and times as ISO text to the microsecond (in UTC, with its offset), so every format
+    carries them the same way and whole."""
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_datetime64_any_dtype(series):
@@ -28,7 +37,9 @@ def export_layer(engine, layer: str, path: str | Path) -> int:
     """Write every row of ``layer`` to ``path`` (format from its extension); return the count.
 
     Geometry is lon/lat (EPSG:4326). In CSV, points become longitude/latitude columns and other
-    geometries a ``wkt`` column; the file reads back with ``gisapp import``.
+    geometries a ``wkt`` column; the file reads back with ``gisapp import``, into the same rows (ids
+    apart). It carries the layer's fields, not what the server keeps about them (a dispute's history,
+    the audit log, the accounts): for that, ``gisapp backup``.
     """
     if layer not in ENTITIES:
         raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(ENTITIES)}")
@@ -42,7 +53,7 @@ def export_layer(engine, layer: str, path: str | Path) -> int:
             frame = gpd.read_postgis(text(entity.export_sql), conn, geom_col="geom", crs="EPSG:4326")
         else:
             frame = pd.read_sql(text(entity.export_sql), conn)
-    frame = _text_columns(frame)
+    frame = _whole_numbers(_text_columns(frame), entity)
     if driver == "CSV" or not entity.geometry:
         if entity.geometry == "point":
             frame.insert(len(frame.columns) - 1, "longitude", frame.geometry.x.round(8))

@@ -1,16 +1,19 @@
 """Importing a layer: read, validate, then write every row in one transaction (or none)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyogrio
 from sqlalchemy import Connection, bindparam, func, insert, text, update
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
 from gisapp.db import errors as db_errors
 from gisapp.entities import ENTITIES, REFERABLE, Entity
+from gisapp.entities.disputes import ACCOUNTS
 from gisapp.io.reader import read_layer_file
 from gisapp.io.validate import RowError, Validated, Validator
 from gisapp.models import SRID, Base
@@ -41,8 +44,12 @@ class ImportResult:
 
 
 def make_resolver(conn: Connection):
-    """A resolver ``(layer or subset, codes) -> {code: id}`` over the open connection."""
+    """A resolver ``(layer or subset, codes) -> {code: id}`` over the open connection (and
+    ``(ACCOUNTS, logins) -> {login: id}`` for the accounts a row names)."""
     def resolve(layer: str, codes: list[str]) -> dict[str, int]:
+        if layer == ACCOUNTS:
+            rows = conn.execute(text("SELECT login, id FROM app_user WHERE login = ANY(:codes)"), {"codes": list(codes)})
+            return dict(rows.fetchall())
         entity, condition, _ = REFERABLE[layer]
         rows = conn.execute(text(f"SELECT code, id FROM {entity.table} WHERE code = ANY(:codes) AND {condition}"),
                             {"codes": list(codes)})
@@ -208,6 +215,18 @@ def import_frame(conn: Connection, layer: str, frame, settings: dict, *, skip_in
     return inserted, checked
 
 
+@contextmanager
+def _dates_as_text():
+    """Read GeoJSON dates and times as the text they are written as: GDAL would otherwise make them
+    date-times to the millisecond, and an exported time to the microsecond would not come back whole."""
+    before = pyogrio.get_gdal_config_option("OGR_GEOJSON_DATE_AS_STRING")
+    pyogrio.set_gdal_config_options({"OGR_GEOJSON_DATE_AS_STRING": "YES"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_GEOJSON_DATE_AS_STRING": before})
+
+
 def import_file(engine, layer: str, path: str | Path, settings: dict, *, crs: str | None = None,
                 skip_invalid: bool = False, rejects: str | Path | None = None,
                 progress: bool = True) -> ImportResult:
@@ -219,7 +238,8 @@ def import_file(engine, layer: str, path: str | Path, settings: dict, *, crs: st
     if layer not in ENTITIES:
         raise ValueError(f"unknown layer {layer!r}; layers: {', '.join(ENTITIES)}")
     path = Path(path)
-    frame = read_layer_file(path, crs=crs)
+    with _dates_as_text():
+        frame = read_layer_file(path, crs=crs)
     with engine.begin() as conn:
         inserted, checked = import_frame(conn, layer, frame, settings, skip_invalid=skip_invalid,
                                          progress=progress)
