@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from gisapp.catalogue import Layer
+from gisapp.logging_setup import scrub_query
 
 
 def shown_personal(layer: Layer, properties: dict) -> bool:
@@ -12,13 +13,15 @@ def shown_personal(layer: Layer, properties: dict) -> bool:
 
 
 def log_views(session, user, layer_id: str, fids: list[str], via: str) -> None:
-    """Write one audit row per feature id in ``fids`` seen by ``user`` through ``via``, and commit."""
+    """Write one audit row per feature id in ``fids`` seen by ``user`` through ``via`` (personal values in its
+    query string filtered), and commit."""
     if not fids:
         return
     session.execute(text(
         "INSERT INTO audit_log (user_id, login, action, layer, fid, via) "
         "SELECT :user_id, :login, 'view_personal', :layer, fid, :via FROM unnest(CAST(:fids AS text[])) AS fid"),
-        {"user_id": user.id, "login": user.login, "layer": layer_id, "fids": list(fids), "via": via[:200]})
+        {"user_id": user.id, "login": user.login, "layer": layer_id, "fids": list(fids),
+         "via": scrub_query(via)[:200]})
     session.commit()
 
 

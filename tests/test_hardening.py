@@ -75,3 +75,29 @@ def test_a_layer_export_keeps_formulas_out_and_imports_back_the_same(engine, set
     import_file(engine, "disputes", path, settings, progress=False)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT summary, parties FROM dispute")).one() == (FORMULA, "+8613800000000")
+
+
+def test_the_audit_log_keeps_no_personal_value_of_a_query_string(engine):
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from gisapp import accounts, audit
+    from gisapp.auth import SignedInUser
+    with Session(engine) as session:
+        user = SignedInUser.of(accounts.create_user(session, "chief", "password-1", "center", None))
+        session.commit()
+        audit.log_views(session, user, "disputes", ["D1"], "/api/disputes?parties_phone=13800000000&grade=complex")
+    with engine.connect() as conn:
+        via = conn.execute(text("SELECT via FROM audit_log")).scalar()
+    assert "13800000000" not in via and "grade=complex" in via
+
+
+def test_a_database_that_is_down_is_a_503_to_try_again(app):
+    from sqlalchemy.exc import OperationalError
+
+    @app.route("/api/test-database-down")
+    def down():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+    answer = app.test_client().get("/api/test-database-down")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json["message"].startswith("database unreachable")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from gisapp.api import Refusal, is_api_request
 
@@ -64,6 +65,11 @@ def _handle_csrf(exc: CSRFError):
 def _handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _respond(exc)
+    if isinstance(exc, OperationalError):   # the database is down or restarting: try again soon
+        current_app.logger.error("database unreachable: %s", str(exc.orig or exc).splitlines()[0])
+        unavailable = ServiceUnavailable(description="database unreachable; try again in a few seconds")
+        unavailable.retry_after = 5
+        return _respond(unavailable)
     current_app.logger.exception("unhandled error")
     return _respond(InternalServerError(description="internal error; the server log has details"))
 
