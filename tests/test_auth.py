@@ -134,18 +134,3 @@ def test_unknown_login_costs_a_password_check(engine, monkeypatch):
     # the dummy is made with the same method and cost as the real hash (e.g. scrypt:32768:8:1)
     assert checked[0].split("$")[0] == real.split("$")[0]
 
-
-def test_unknown_login_takes_as_long_as_a_wrong_password(client, users):
-    import time
-
-    def seconds(login_name):
-        best = []
-        for _ in range(3):
-            start = time.perf_counter()
-            assert client.post("/api/auth/token", json={"login": login_name, "password": "wrong-password"}
-                               ).status_code == 401
-            best.append(time.perf_counter() - start)
-        return min(best)
-    client.post("/api/auth/token", json={"login": "warm-up", "password": "x"})  # the dummy hash is made once
-    known, unknown = seconds("chief"), seconds("no-such-user")
-    assert unknown > 0.5 * known, (known, unknown)  # was 13 ms against 378 ms
