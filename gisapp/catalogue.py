@@ -34,7 +34,13 @@ IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
                 "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods"}
-STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors"}
+STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors",
+              "shape", "radii", "weights", "dashes", "dash", "casing", "outline_weight", "outline_dash",
+              "label", "label_zooms"}
+# A point layer's symbol (static/map.js draws it on the tiles' canvas, the legend as SVG): the layers of the
+# nets differ by shape, not only by colour (cameras squares, alarms triangles, disputes circles …).
+SHAPES = ("circle", "square", "triangle", "diamond", "cross")
+DASH = re.compile(r"^\d+(\.\d+)?( \d+(\.\d+)?)+$")
 
 
 # Labels (Chinese first) of the values layer SQL computes: a route's shift, a grid's coverage band.
@@ -58,6 +64,9 @@ VOCABULARIES = {"device_statuses": domain.DEVICE_STATUSES, "camera_kinds": domai
                 "dispute_sources": domain.DISPUTE_SOURCES, "shifts": SHIFTS, "coverage_bands": COVERAGE_BANDS,
                 "coverage_reasons": COVERAGE_REASONS, "reach_bands": REACH_BANDS,
                 "site_mounts": domain.SITE_MOUNTS, "key_place_kinds": domain.KEY_PLACE_KINDS,
+                "yes_no": domain.YES_NO, "weekdays": domain.WEEKDAYS,
+                "satisfaction": {str(score): label for score, label in domain.SATISFACTION.items()},
+                "alarm_area_bases": domain.ALARM_AREA_BASES, "map_label_kinds": domain.MAP_LABEL_KINDS,
                 # configurable: load_catalogue takes the configured ones
                 "dispute_categories": domain.DISPUTE_CATEGORIES}
 
@@ -74,8 +83,15 @@ class Property:
     values: dict[str, str] | None = None
 
     def value_label(self, value) -> str:
-        """What a person reads for ``value``: its label when the property has a vocabulary, else itself."""
-        return (self.values or {}).get(value, value)
+        """What a person reads for ``value``: its label when the property has a vocabulary (a yes/no by its
+        ``true``/``false`` label, each of a comma-separated list), else itself."""
+        if not self.values:
+            return value
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if isinstance(value, str) and "," in value and value not in self.values:
+            return "、".join(self.values.get(v, v) for v in re.split(r"\s*,\s*", value.strip()) if v)
+        return self.values.get(str(value), value)
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,11 @@ class Layer:
     def can_edit(self, role: str) -> bool:
         return self.editable is not None and role in self.editors
 
+    @property
+    def labels(self) -> bool:
+        """Whether the layer gives names to write on the map (``style.label``) rather than shapes to draw."""
+        return bool(self.style.get("label"))
+
 
 def _fail(path: Path, problem: str):
     raise CatalogueError(f"layers/{path.name}: {problem}")
@@ -140,11 +161,30 @@ def _style(path: Path, style, names: set[str]) -> dict:
     for key in ("by", "outline_by"):
         if key in style and style[key] not in names:
             _fail(path, f"style.{key}: {style[key]!r} is not one of the layer's properties")
+    for key in ("colors", "outline_colors", "radii", "weights", "dashes", "label_zooms"):
+        if key in style and not isinstance(style[key], dict):
+            _fail(path, f"style.{key} must be a table of values")
     colours = (list(style.get("colors", {}).values()) + list(style.get("outline_colors", {}).values())
-               + ([style["color"]] if "color" in style else []))
+               + [style[k] for k in ("color", "casing") if k in style])
     bad = [c for c in colours if not isinstance(c, str) or not COLOUR.match(c)]
     if bad:
         _fail(path, f"style: colours must look like #1f77b4, not {bad[0]!r}")
+    numbers = [style[k] for k in ("radius", "weight", "fill_opacity", "outline_weight") if k in style] + \
+        list(style.get("radii", {}).values()) + list(style.get("weights", {}).values())
+    if any(isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0 for n in numbers):
+        _fail(path, "style: radius, weight(s), radii, fill_opacity and outline_weight must be numbers, not negative")
+    dashes = list(style.get("dashes", {}).values()) + [style[k] for k in ("dash", "outline_dash") if k in style]
+    if any(not isinstance(d, str) or not DASH.match(d) for d in dashes):
+        _fail(path, 'style: a dash is lengths in pixels, dash and gap: "6 4"')
+    if "shape" in style and style["shape"] not in SHAPES:
+        _fail(path, f"style.shape must be one of {', '.join(SHAPES)}")
+    if "label" in style:
+        if style["label"] not in names:
+            _fail(path, f"style.label: {style['label']!r} is not one of the layer's properties")
+        zooms = style.get("label_zooms", {})
+        if not all(isinstance(z, list) and len(z) == 2 and all(isinstance(n, int) and 0 <= n <= 22 for n in z)
+                   and z[0] <= z[1] for z in zooms.values()):
+            _fail(path, "style.label_zooms must map each value of style.by to [from zoom, to zoom] (0 to 22)")
     return style
 
 
@@ -251,6 +291,8 @@ def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULAR
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
         heat=bool(data.get("heat", False)), prefilter=prefilter, personal=personal, file=f"layers/{path.name}")
+    if layer.labels and layer.geometry != "point":
+        _fail(path, "a layer of labels (style.label) gives points: geometry = \"point\"")
     periods = _periods(path, data)
     # The periods are alternatives (a radio switch): only the first may be shown at first.
     return [replace(layer, id=f"{layer.id}_{period}", title=title, sql=_bind(sql, {"period": f"'{period}'"}),
@@ -277,6 +319,8 @@ def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> N
             conn.rollback()
             raise CatalogueError(f"{layer.file}: sql fails: {str(exc).splitlines()[0]}") from exc
         wanted = {"fid", "geom"} | {p.name for p in layer.properties} | ({layer.prefilter[0]} if layer.prefilter else set())
+        if layer.labels:  # where a name is written along its feature, and how long that feature is
+            wanted |= {"angle", "size_m"}
         missing = wanted - set(result.keys())
         if missing:
             raise CatalogueError(f"{layer.file}: sql yields no column(s) {', '.join(sorted(missing))}")

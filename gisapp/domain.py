@@ -161,3 +161,9 @@ DISPUTE_WAITING = {"received": "待分流 to route", "routed": "待办理 to han
 # … and the return visit's satisfaction scores, 1 to 5.
 SATISFACTION = {1: "很不满意 very dissatisfied", 2: "不满意 dissatisfied", 3: "一般 neutral", 4: "满意 satisfied",
                 5: "很满意 very satisfied"}
+
+# The map (gisapp/mapping.py, static/map.js): what a person reads for a yes/no value, how an alarm's response
+# area was made, and the kinds of names the offline base labels (layers/labels.toml).
+YES_NO = {"true": "是 yes", "false": "否 no"}
+ALARM_AREA_BASES = {"premises": "场所范围 premises", "radius": "响应半径 response radius"}
+MAP_LABEL_KINDS = {"township": "乡镇 township", "village": "村/社区 village", "grid": "网格 grid", "road": "道路 road"}

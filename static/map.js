@@ -1,4 +1,5 @@
-/* The map page's own code: layer styles, escaped popups, identify, and the heat layer's refresh.
+/* The map page's own code: layer styles and symbols, escaped popups, identify, the names written on the map,
+   the heat layer's refresh, the legend (only what is drawn), the opening view and the user's own highlights.
    folium's elements create the layers; this file gives them their styles and behaviour. */
 window.gisapp = (function () {
   "use strict";
@@ -7,46 +8,133 @@ window.gisapp = (function () {
     L.DomEvent.fakeStop = function (e) { e._stopped = true; };
   }
   var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  // What the page says (gisapp.init): the time zone times are shown in and the yes/no labels.
+  var page = { timezone: null, yesNo: { "true": "是 yes", "false": "否 no" } };
 
   function escapeHtml(value) {
     return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
   }
 
-  function colourFor(style, properties) {
-    var colours = style.colors || {};
-    return colours[properties[style.by]] || style.color || "#555555";
+  function has(object, key) { return object && Object.prototype.hasOwnProperty.call(object, key); }
+
+  // -- panes: the panels' shades and outlines under the points, the names over them ---------------------------
+  L.Map.addInitHook(function () {
+    this.createPane("gisappHighlight").style.zIndex = 390;  // the user's grids and routes, a chosen grid
+    this.createPane("gisappPoints").style.zIndex = 450;      // the nets' points, over every shade
+    var labels = this.createPane("gisappLabels");            // names over everything drawn, catching no click
+    labels.style.zIndex = 460;
+    labels.style.pointerEvents = "none";
+  });
+
+  // -- symbols on the tiles' canvas: points by shape, casings under their lines -------------------------
+  /* The outline of a point symbol of radius r at (x, y): the nets differ by shape, not only by colour. */
+  var SHAPES = {
+    square: function (ctx, x, y, r) { var s = r * 0.9; ctx.rect(x - s, y - s, 2 * s, 2 * s); },
+    triangle: function (ctx, x, y, r) {
+      ctx.moveTo(x, y - r * 1.25); ctx.lineTo(x + r * 1.15, y + r * 0.85); ctx.lineTo(x - r * 1.15, y + r * 0.85);
+      ctx.closePath();
+    },
+    diamond: function (ctx, x, y, r) {
+      ctx.moveTo(x, y - r * 1.25); ctx.lineTo(x + r * 1.05, y); ctx.lineTo(x, y + r * 1.25); ctx.lineTo(x - r * 1.05, y);
+      ctx.closePath();
+    },
+    cross: function (ctx, x, y, r) {
+      var a = r * 0.38, b = r * 1.1;
+      ctx.moveTo(x - a, y - b); ctx.lineTo(x + a, y - b); ctx.lineTo(x + a, y - a); ctx.lineTo(x + b, y - a);
+      ctx.lineTo(x + b, y + a); ctx.lineTo(x + a, y + a); ctx.lineTo(x + a, y + b); ctx.lineTo(x - a, y + b);
+      ctx.lineTo(x - a, y + a); ctx.lineTo(x - b, y + a); ctx.lineTo(x - b, y - a); ctx.lineTo(x - a, y - a);
+      ctx.closePath();
+    }
+  };
+  var drawCircle = L.Canvas.prototype._updateCircle, fillStroke = L.Canvas.prototype._fillStroke;
+  L.Canvas.include({
+    _updateCircle: function (layer) {
+      var draw = SHAPES[layer.options.gisappShape];
+      if (!draw || !this._drawing || layer._empty()) { return drawCircle.call(this, layer); }
+      var p = layer._point, ctx = this._ctx;
+      ctx.beginPath();
+      draw(ctx, p.x, p.y, Math.max(layer._radius, 1));
+      this._fillStroke(ctx, layer);
+    },
+    /* A casing (gisappUnder) goes under what the tile has drawn already: every road's casing under every
+       road, as if drawn in a pass of its own. */
+    _fillStroke: function (ctx, layer) {
+      if (!layer.options.gisappUnder) { return fillStroke.call(this, ctx, layer); }
+      ctx.save();
+      ctx.globalCompositeOperation = "destination-over";
+      fillStroke.call(this, ctx, layer);
+      ctx.restore();
+    }
+  });
+
+  function light(colour) {
+    var c = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour || "");
+    if (!c) { return false; }
+    return 0.299 * parseInt(c[1], 16) + 0.587 * parseInt(c[2], 16) + 0.114 * parseInt(c[3], 16) > 200;
+  }
+
+  function byValue(table, value, otherwise) {
+    return has(table, value) ? table[value] : otherwise;
   }
 
   function styleFor(config) {
     var style = config.style || {};
-    return function (properties) {
-      var colour = colourFor(style, properties);
-      var outline = style.outline_by && (style.outline_colors || {})[String(properties[style.outline_by])];
+    return function (properties, zoom) {
+      var value = String(properties[style.by]), colour = byValue(style.colors, value, style.color || "#555555");
+      var outline = style.outline_by && byValue(style.outline_colors, String(properties[style.outline_by]), null);
+      var dash = byValue(style.dashes, value, style.dash) || null;
       if (config.geometry === "point") {
-        return { radius: style.radius || 5, fill: true, fillColor: colour, fillOpacity: 0.9,
-                 color: outline || "#ffffff", weight: outline ? 3 : 1 };
+        var scale = zoom >= 14 ? 1 : zoom === 13 ? 0.85 : 0.7;  // smaller where the points crowd
+        return { radius: byValue(style.radii, value, style.radius || 5) * scale, fill: true, fillColor: colour, fillOpacity: 0.95,
+                 color: outline || (light(colour) ? "#444444" : "#ffffff"),
+                 weight: outline ? (style.outline_weight || 3) : 1.2, gisappShape: style.shape || "circle" };
       }
+      var weight = byValue(style.weights, value, style.weight === undefined ? 2 : style.weight);
       if (config.geometry === "line") {
-        return { color: colour, weight: style.weight || 2, opacity: 0.9 };
+        var line = { color: colour, weight: weight, opacity: 0.95, dashArray: dash, lineCap: dash ? "butt" : "round" };
+        if (!style.casing) { return line; }
+        return [{ color: style.casing, weight: weight + 2, opacity: 1, gisappUnder: true, lineCap: "round" }, line];
       }
-      var weight = style.weight === undefined ? 1 : style.weight;
-      if (outline) { weight = Math.max(weight, 1) * 3; }
-      return { color: outline || colour, weight: weight, stroke: weight > 0, fill: true, fillColor: colour,
-               fillOpacity: style.fill_opacity === undefined ? 0.1 : style.fill_opacity };
+      weight = style.weight === undefined ? 1 : byValue(style.weights, value, style.weight);
+      var opacity = style.fill_opacity === undefined ? 0.1 : style.fill_opacity;
+      if (outline) {
+        weight = style.outline_weight || Math.max(weight, 1) * 3;
+        dash = style.outline_dash || dash;
+      }
+      return { color: outline || (light(colour) ? "#8a8a8a" : colour), weight: weight, stroke: weight > 0,
+               dashArray: dash, fill: opacity > 0, fillColor: colour, fillOpacity: opacity };
     };
   }
 
-  /* What a person reads for a property's value: its label (Chinese first) when the property has a
-     vocabulary (each of a comma-separated list), 是/否 for true/false, else the value. */
+  // -- what a person reads --------------------------------------------------------------------------
+  var ISO_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+
+  /* A moment as people read it, in the configured time zone: 2026-11-25 14:30 (a time without an offset is
+     taken as already local). */
+  function localTime(text) {
+    var m = ISO_TIME.exec(text);
+    if (!m) { return text; }
+    if (!m[5] || !page.timezone) { return m[1] + " " + m[2]; }
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: page.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+                                       hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(text)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+  }
+
+  /* What a person reads for a property's value: its label (Chinese first) when the property has a vocabulary
+     (each item of a comma-separated list), 是/否 for yes or no, a time in the configured zone, else the value. */
   function valueText(property, value) {
     var labels = property.values;
-    if (labels && typeof value === "string") {
-      return value.split(", ").map(function (v) {
-        return Object.prototype.hasOwnProperty.call(labels, v) ? labels[v] : v;
-      }).join("、");
+    if (typeof value === "boolean") {
+      return byValue(labels, String(value), page.yesNo[String(value)]);
     }
-    if (value === true) { return "是 yes"; }
-    if (value === false) { return "否 no"; }
+    if (labels && (typeof value === "string" || typeof value === "number")) {
+      var whole = String(value);
+      if (has(labels, whole)) { return labels[whole]; }
+      return whole.split(/\s*,\s*/).filter(Boolean).map(function (v) { return byValue(labels, v, v); }).join("、");
+    }
+    if (typeof value === "string" && ISO_TIME.test(value)) { return localTime(value); }
     return value;
   }
 
@@ -70,7 +158,9 @@ window.gisapp = (function () {
   function identify(e) {
     var map = e.target, visible = [];
     map.eachLayer(function (layer) {
-      if (layer.options && layer.options.gisappLayer) { visible.push(layer.options.gisappLayer); }
+      if (layer.options && layer.options.gisappLayer && configs[layer.options.gisappLayer]) {
+        visible.push(layer.options.gisappLayer);
+      }
     });
     if (!visible.length) { return; }
     var query = "lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
@@ -87,8 +177,10 @@ window.gisapp = (function () {
         });
         if (!sections.length) { return; }
         sections.sort(function (a, b) { return a[0] - b[0]; });
-        L.popup({ maxWidth: 380, maxHeight: 420 }).setLatLng(e.latlng)
-          .setContent(sections.map(function (s) { return s[1]; }).join("")).openOn(map);
+        var width = Math.min(420, map.getSize().x - 60);
+        L.popup({ maxWidth: width, minWidth: Math.min(260, width), maxHeight: Math.min(420, map.getSize().y - 120),
+                  autoPanPadding: [20, 20] })
+          .setLatLng(e.latlng).setContent(sections.map(function (s) { return s[1]; }).join("")).openOn(map);
       });
   }
   L.Map.addInitHook(function () { this.on("click", identify); });
@@ -104,16 +196,19 @@ window.gisapp = (function () {
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 
+  function viewBox(map) {
+    var b = map.getBounds();
+    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180),
+            clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(6); }).join(",");
+  }
+
   /* A heat layer with the option gisappHeatUrl follows the map: on every move it asks that URL for
      the points of the visible area, counted on a grid for the zoom. */
   function followHeat(layer, url) {
     function refresh() {
       var map = layer._map;
       if (!map) { return; }
-      var b = map.getBounds();
-      var bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
-                  clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(6); });
-      fetch(url + "?bbox=" + bbox.join(",") + "&zoom=" + map.getZoom(), { credentials: "same-origin" })
+      fetch(url + "?bbox=" + viewBox(map) + "&zoom=" + map.getZoom(), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { points: [], max: 1 }; })
         .then(function (d) { layer.setOptions({ max: d.max || 1 }); layer.setLatLngs(d.points); });
     }
@@ -126,5 +221,255 @@ window.gisapp = (function () {
     });
   }
 
-  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileStyles: tileStyles };
+  // -- names written on the map ------------------------------------------------------------------------
+  var LABEL_SIZE = { township: 17, village: 14, grid: 12, road: 11 };
+
+  /* A layer of names (layers/labels.toml): at each move it asks the server for the names of the view at
+     its zoom (larger places first) and writes each where it overlaps none written before; a road's name
+     along the road, only where the road is long enough on the screen. Names are text (textContent). */
+  var LabelLayer = L.LayerGroup.extend({
+    initialize: function (config) {
+      L.LayerGroup.prototype.initialize.call(this, [], { pane: "gisappLabels" });
+      this.config = config;
+      this.options.gisappLegend = config.id;
+      this.seq = 0;
+    },
+    onAdd: function (map) {
+      L.LayerGroup.prototype.onAdd.call(this, map);
+      map.on("moveend", this.refresh, this);
+      this.refresh();
+    },
+    onRemove: function (map) {
+      map.off("moveend", this.refresh, this);
+      this.seq++;
+      L.LayerGroup.prototype.onRemove.call(this, map);
+    },
+    refresh: function () {
+      var map = this._map, self = this, mine = ++this.seq;
+      if (!map) { return; }
+      var zoom = Math.round(map.getZoom());
+      if (zoom < this.config.minZoom) { this.clearLayers(); return; }
+      fetch(this.config.url + "?bbox=" + viewBox(map) + "&zoom=" + zoom, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { labels: [] }; })
+        .then(function (answer) { if (mine === self.seq && self._map) { self.draw(answer.labels, zoom); } });
+    },
+    draw: function (labels, zoom) {
+      var map = this._map, placed = [], self = this;
+      this.clearLayers();
+      labels.forEach(function (l) {
+        var latlng = L.latLng(l.lat, l.lon), size = LABEL_SIZE[l.kind] || 12, text = String(l.text);
+        var width = text.length * size * 0.95 + 6, height = size + 6, angle = 0;
+        if (l.kind === "road") {
+          var metresPerPixel = 156543.03 * Math.cos(l.lat * Math.PI / 180) / Math.pow(2, zoom);
+          if (l.size_m / metresPerPixel < width * 1.3) { return; }  // the road is too short on the screen
+          angle = ((l.angle - 90) % 360 + 360) % 360;
+          if (angle > 90 && angle < 270) { angle -= 180; }          // never upside down
+        }
+        var p = map.latLngToLayerPoint(latlng), rad = Math.abs(angle) * Math.PI / 180;
+        var w = width * Math.cos(rad) + height * Math.sin(rad), h = width * Math.sin(rad) + height * Math.cos(rad);
+        var box = L.bounds([p.x - w / 2, p.y - h / 2], [p.x + w / 2, p.y + h / 2]);
+        if (placed.some(function (b) { return b.intersects(box); })) { return; }
+        placed.push(box);
+        var span = document.createElement("span");
+        span.textContent = text;
+        span.className = "gisapp-label-text";
+        span.style.color = byValue(self.config.colours, l.kind, "#333333");
+        span.style.transform = "translate(-50%, -50%) rotate(" + angle.toFixed(1) + "deg)";
+        L.marker(latlng, { icon: L.divIcon({ className: "gisapp-label gisapp-label-" + l.kind, html: span,
+                                                iconSize: null }),
+                           interactive: false, keyboard: false, pane: "gisappLabels" }).addTo(self);
+      });
+    }
+  });
+
+  function labelLayer(config) { return new LabelLayer(config); }
+
+  // -- the opening view -----------------------------------------------------------------------------------
+  /* Fit the map to the user's area ([[south, west], [north, east]]) in the part the legend (left) and the layer
+     switch (right) leave free — they are made after the layers, so their room is reckoned, not measured —, but at
+     least at minZoom, where the nets' points are drawn (an area too large for the screen opens on its middle).
+     Called before the layers are added, so that they fetch the tiles of this view only. */
+  function fitArea(map, bounds, minZoom) {
+    var area = L.latLngBounds(bounds), size = map.getSize();
+    if (!area.isValid()) { return; }
+    map.fitBounds(area, { paddingTopLeft: [Math.min(250, size.x * 0.25), 50],
+                          paddingBottomRight: [Math.min(340, size.x * 0.3), 30], maxZoom: 16, animate: false });
+    if (map.getZoom() < minZoom) { map.setView(area.getCenter(), minZoom, { animate: false }); }
+  }
+
+  // -- the legend: only what the map draws ---------------------------------------------------------------
+  var Legend = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: function () {
+      var box = document.getElementById("legend");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    }
+  });
+
+  function legendOf(layer) {
+    var o = layer.options || {};
+    return o.gisappLegend || o.gisappLayer || null;
+  }
+
+  /* Each entry of the legend is shown while its layer is on the map and drawn at the zoom (data-min-zoom);
+     the hot spots' while the disputes panel shows them, with their colours. */
+  function updateLegend(map) {
+    var shown = {}, zoom = map.getZoom();
+    map.eachLayer(function (layer) {
+      var id = legendOf(layer);
+      if (id) { shown[id] = true; }
+      if (isHotspots(layer)) { shown.hotspots = true; }
+    });
+    var any = false;
+    document.querySelectorAll("#legend [data-legend]").forEach(function (entry) {
+      var on = !!shown[entry.getAttribute("data-legend")] && zoom >= Number(entry.getAttribute("data-min-zoom") || 0);
+      entry.hidden = !on;
+      any = any || on;
+    });
+    var none = document.getElementById("legend-none");
+    if (none) { none.hidden = any; }
+    if (legendCheck) { legendCheck(); }
+  }
+  var legendCheck = null;
+
+  function overlaps(a, b) {
+    return a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /* The legend never lies over the layer switch: where the panels leave too little room beside it (a narrow
+     screen, a wide panel open), it closes to its title, and opens again when the room is back. */
+  function keepLegendClear(map) {
+    var box = document.getElementById("legend"), toggle = document.getElementById("legend-toggle"), closedHere = false;
+    if (!box) { return function () {}; }
+    function set(closed) {
+      box.classList.toggle("collapsed", closed);
+      if (toggle) { toggle.setAttribute("aria-expanded", closed ? "false" : "true"); }
+    }
+    function check() {
+      var control = map.getContainer().querySelector(".leaflet-control-layers");
+      if (!control) { return; }
+      var room = control.getBoundingClientRect();
+      if (closedHere) {
+        set(false);
+        if (!overlaps(box.getBoundingClientRect(), room)) { closedHere = false; return; }
+        set(true);
+        return;
+      }
+      if (!box.classList.contains("collapsed") && overlaps(box.getBoundingClientRect(), room)) {
+        set(true);
+        closedHere = true;
+      }
+    }
+    if (toggle) { toggle.addEventListener("click", function () { closedHere = false; }); }
+    [document.body, map.getContainer()].forEach(function (node) {  // a panel opened or closed
+      new MutationObserver(check).observe(node, { attributes: true, attributeFilter: ["class"] });
+    });
+    window.addEventListener("resize", check);
+    return check;
+  }
+
+  var HOTSPOT_CLASSES = {};
+  function isHotspots(layer) {
+    if (!(layer instanceof L.GeoJSON)) { return false; }
+    var found = false;
+    layer.eachLayer(function (f) {
+      var p = f.feature && f.feature.properties;
+      if (p && has(HOTSPOT_CLASSES, p["class"]) && p.z !== undefined) { found = true; }
+    });
+    return found;
+  }
+
+  /* The hot spots' entry lists the classes the panel's layer draws, in the vocabulary's order, with its colours. */
+  function hotspotLegend(layer) {
+    var colours = {};
+    layer.eachLayer(function (f) {
+      colours[f.feature.properties["class"]] = f.options.fillColor || (f.options.style || {}).fillColor;
+    });
+    var list = document.getElementById("legend-hotspots");
+    if (!list) { return; }
+    list.textContent = "";
+    Object.keys(HOTSPOT_CLASSES).forEach(function (cls) {
+      if (!colours[cls]) { return; }
+      var item = document.createElement("li"), swatch = document.createElement("span");
+      swatch.className = "lg-box";
+      swatch.style.background = colours[cls];
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(HOTSPOT_CLASSES[cls]));
+      list.appendChild(item);
+    });
+  }
+
+  // -- the user's own grids and routes ---------------------------------------------------------------------
+  /* A grid worker's grids outlined, a team leader's routes drawn wide under a glow: in the highlight pane,
+     shown while the layer they belong to (grids, routes) is on the map; listed in the layer switch. */
+  function highlight(map, control, options) {
+    var grids = options.grids, routes = options.routes, made = [];
+    if (grids && grids.features.length) {
+      var own = L.layerGroup([
+        L.geoJSON(grids, { pane: "gisappHighlight", interactive: false,
+                           style: { color: "#ffffff", weight: 7, opacity: 0.9, fill: false } }),
+        L.geoJSON(grids, { pane: "gisappHighlight", interactive: false,
+                           style: { color: "#e6007e", weight: 3, opacity: 1, fillColor: "#e6007e", fillOpacity: 0.05 } })
+      ]);
+      own.options.gisappLegend = "own_grids";
+      made.push([own, options.labels.own_grids]);
+    }
+    if (routes && routes.features.length) {
+      var colours = options.route_colours || {};
+      var team = L.layerGroup([
+        L.geoJSON(routes, { pane: "gisappHighlight", interactive: false,
+                            style: { color: "#ffd21f", weight: 12, opacity: 0.75, lineCap: "round" } }),
+        L.geoJSON(routes, { pane: "gisappHighlight", interactive: false,
+                            style: function (f) {
+                              return { color: byValue(colours, f.properties.shift, "#01665e"), weight: 4, opacity: 1 };
+                            } })
+      ]);
+      team.options.gisappLegend = "team_routes";
+      made.push([team, options.labels.team_routes]);
+    }
+    made.forEach(function (pair) {
+      pair[0].addTo(map);
+      if (control && control.addOverlay) { control.addOverlay(pair[0], escapeHtml(pair[1]), options.group); }
+    });
+  }
+
+  /* After the map's own script: the metric scale and the legend above it (bottom left, never over each
+     other), the legend following the layers and the zoom, the hot spots' legend, the user's highlights. */
+  function init(map, control, options) {
+    options = options || {};
+    page.timezone = options.timezone || null;
+    if (options.yes_no) { page.yesNo = options.yes_no; }
+    HOTSPOT_CLASSES = options.hotspot_classes || {};
+    L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
+    new Legend().addTo(map);
+    var toggle = document.getElementById("legend-toggle"), box = document.getElementById("legend");
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var closed = box.classList.toggle("collapsed");
+        toggle.setAttribute("aria-expanded", closed ? "false" : "true");
+      });
+    }
+    var clear = legendCheck = keepLegendClear(map);
+    if (options.highlight) { highlight(map, control, options.highlight); }
+    var pending = false;
+    function update() {  // once a frame, however many layers come and go
+      if (pending) { return; }
+      pending = true;
+      L.Util.requestAnimFrame(function () { pending = false; updateLegend(map); });
+    }
+    map.on("layeradd", function (e) {
+      if (e.layer instanceof L.Marker || (e.layer instanceof L.Path && !(e.layer instanceof L.GeoJSON))) { return; }
+      if (isHotspots(e.layer)) { hotspotLegend(e.layer); }
+      update();
+    });
+    map.on("layerremove", function (e) { if (!(e.layer instanceof L.Marker)) { update(); } });
+    map.on("zoomend", update);
+    updateLegend(map);
+    clear();
+  }
+
+  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileStyles: tileStyles, labelLayer: labelLayer,
+           fitArea: fitArea, localTime: localTime, valueText: valueText, init: init };
 })();

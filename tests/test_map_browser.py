@@ -4,14 +4,17 @@ Every wait is for a condition (a response, a selector, a value, the map's state)
 fixed time. The tests that write (a camera named like an attack, a dispute taken in) do so in a
 copy of the demo of their own, served by a server of their own.
 """
+import datetime as dt
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from conftest import serving
+from gisapp import domain
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -85,6 +88,23 @@ def center_map(page, lat: float, lon: float, zoom: int) -> None:
         map.eachLayer(l => {{ if (l.isLoading && l.isLoading()) loading = true; }});
         return !loading;
     }}""", arg=[lat, lon, zoom])
+
+
+# The map has come to rest: no layer is loading, and every tile shown is of the current zoom and faded in (the
+# tiles of the zoom before are gone), so that a screenshot shows what a person sees.
+SETTLED = f"""() => {{
+    const map = {FIND_MAP};
+    let busy = !!map._animatingZoom;
+    map.eachLayer(l => {{
+        if (l.isLoading && l.isLoading()) busy = true;
+        if (l._tiles) Object.values(l._tiles).forEach(t => {{ if (!t.current || !t.active) busy = true; }});
+    }});
+    return !busy;
+}}"""
+
+
+def settle(page) -> None:
+    page.wait_for_function(SETTLED)
 
 
 def click_map_centre(page) -> None:
@@ -228,4 +248,261 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     assert any("/static/vendor/chartjs/" in url for url in requests)
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
     assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+    page.close()
+
+
+# -- a readable map ---------------------------------------------------------------------------------------------
+
+LONG_ID = "41029901001321099999"  # a GB/T 28181 device ID: 20 digits
+
+
+@pytest.fixture
+def readable(own_live):
+    """In this test's copy of the demo, west of everything: a faulty bullet camera with a 20-digit ID, and a
+    closed dispute visited back, received, due and closed at known moments (UTC)."""
+    base_url, demo = own_live
+    with demo.connect() as conn:
+        x, y = conn.execute(text("SELECT min(ST_X(geom)) - 0.01, avg(ST_Y(geom)) FROM camera")).one()
+        conn.execute(text("INSERT INTO camera (code, name, kind, fov_deg, range_m, azimuth, status, night_vision, geom) "
+                          "VALUES (:code, '村口枪机', 'bullet', 60, 60, 90, 'faulty', false, "
+                          "ST_SetSRID(ST_MakePoint(:x, :y), 4326))"), {"code": LONG_ID, "x": x, "y": y})
+        code = conn.execute(text("SELECT code FROM dispute WHERE status = 'closed' ORDER BY code LIMIT 1")).scalar()
+        conn.execute(text(
+            "UPDATE dispute SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326), received_at = '2026-11-20 06:30+00', "
+            "due_at = '2026-11-27 06:30+00', closed_at = '2026-11-25 06:30+00', revisited_at = '2026-11-26 02:05+00', "
+            "satisfaction = 4 WHERE code = :code"), {"x": x, "y": y - 0.004, "code": code})
+        dispute = conn.execute(text("SELECT code, grade, status, level, category, source FROM dispute WHERE code = :c"),
+                               {"c": code}).mappings().one()
+    return base_url, demo, (x, y), (x, y - 0.004), dict(dispute)
+
+
+def popup_at(page, lat: float, lon: float):
+    center_map(page, lat, lon, 19)
+    with page.expect_response(lambda r: "/api/identify?" in r.url and r.status == 200):
+        click_map_centre(page)
+    return page.wait_for_selector(".leaflet-popup-content")
+
+
+def cells(popup) -> dict[str, str]:
+    """The first section's rows of a popup: {label: value}."""
+    section = popup.query_selector(".gisapp-popup")
+    return {row.query_selector("th").inner_text(): row.query_selector("td").inner_text()
+            for row in section.query_selector_all("tr")}
+
+
+def test_popups_show_chinese_labels_and_local_times(browser, readable):
+    base_url, _demo, camera, place, dispute = readable
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_map(page, base_url, "center")
+    page.wait_for_selector(".leaflet-control-layers")
+
+    # the dispute: every coded value by its label, Chinese first; times in Asia/Shanghai as people write them
+    popup = popup_at(page, place[1], place[0])
+    rows = cells(popup)
+    assert rows["等级 Grade"] == domain.DISPUTE_GRADES[dispute["grade"]]
+    assert rows["状态 Status"] == "结单 closed" and rows["层级 Level"] == domain.DISPUTE_LEVELS[dispute["level"]]
+    assert rows["类别 Category"] == domain.DISPUTE_CATEGORIES[dispute["category"]]
+    assert rows["来源 Source"] == domain.DISPUTE_SOURCES[dispute["source"]]
+    assert rows["超期 Overdue"] == "否 no" and rows["回访满意度 Satisfaction"] == "满意 satisfied"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    received = dt.datetime(2026, 11, 20, 6, 30, tzinfo=dt.UTC).astimezone(shanghai)
+    assert rows["受理时间 Received"] == received.strftime("%Y-%m-%d %H:%M") == "2026-11-20 14:30"
+    assert rows["办结时限 Due"] == "2026-11-27 14:30" and rows["结单时间 Closed"] == "2026-11-25 14:30"
+    text_ = popup.inner_text()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text_), "no ISO times"
+    raw = {"true", "false"} | {code for vocabulary in (domain.DISPUTE_GRADES, domain.DISPUTE_STATUSES, domain.DISPUTE_LEVELS,
+                                                        domain.DISPUTE_SOURCES, domain.DISPUTE_CATEGORIES,
+                                                        domain.AREA_LEVELS) for code in vocabulary}
+    values = [td.inner_text() for td in popup.query_selector_all("td")]
+    assert not raw & set(values), "no value is shown as its code"
+    page.screenshot(path=str(OUTPUT / "popup-dispute.png"))
+    page.click(".leaflet-popup-close-button")
+
+    # the camera: its kind and status by their labels, yes/no in Chinese, its 20-digit ID whole on one line
+    popup = popup_at(page, camera[1], camera[0])
+    rows = cells(popup)
+    assert rows["设备编码 Device ID"] == LONG_ID
+    assert rows["类型 Kind"] == "枪机 fixed bullet" and rows["状态 Status"] == "故障 faulty" and rows["夜视 Night vision"] == "否 no"
+    fits = page.evaluate(f"""() => {{
+        const td = [...document.querySelectorAll('.leaflet-popup-content td')].find(c => c.textContent === '{LONG_ID}');
+        const box = td.getBoundingClientRect(), content = document.querySelector('.leaflet-popup-content-wrapper')
+            .getBoundingClientRect(), line = parseFloat(getComputedStyle(td).lineHeight) || 20;
+        return td.scrollWidth <= td.clientWidth && box.right <= content.right && box.height < 1.6 * line;
+    }}""")
+    assert fits, "the 20-digit ID is shown whole, on one line"
+    page.screenshot(path=str(OUTPUT / "popup-camera.png"))
+    assert errors == []
+    page.close()
+
+
+def legend_shown(page) -> set[str]:
+    return set(page.eval_on_selector_all("#legend [data-legend]", "es => es.filter(e => !e.hidden).map(e => e.dataset.legend)"))
+
+
+def on_map(page) -> set[str]:
+    """The legend ids of the layers on the map and drawn at its zoom."""
+    return set(page.evaluate(f"""() => {{
+        const map = {FIND_MAP}, ids = [];
+        map.eachLayer(l => {{
+            const o = l.options || {{}}, id = o.gisappLegend || o.gisappLayer;
+            if (id && map.getZoom() >= (o.minZoom || 0)) ids.push(id);
+        }});
+        return ids;
+    }}"""))
+
+
+def boxes_apart(page, a: str, b: str) -> bool:
+    return page.evaluate("""([a, b]) => {
+        const x = document.querySelector(a).getBoundingClientRect(), y = document.querySelector(b).getBoundingClientRect();
+        return x.right <= y.left || y.right <= x.left || x.bottom <= y.top || y.bottom <= x.top;
+    }""", [a, b])
+
+
+def test_the_legend_lists_only_visible_layers(browser, own_live):
+    base_url, _ = own_live  # a copy of its own: the center's map lists parties of disputes, which is audited
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_map(page, base_url, "center")
+    page.wait_for_selector(".leaflet-control-scale")
+    settle(page)
+    control = page.locator(".leaflet-control-layers")
+
+    def check():
+        page.wait_for_function("() => new Promise(r => requestAnimationFrame(() => r(true)))")
+        assert legend_shown(page) == on_map(page) & set(page.eval_on_selector_all(
+            "#legend [data-legend]", "es => es.map(e => e.dataset.legend)"))
+
+    shown = legend_shown(page)
+    assert {"cameras", "alarms", "disputes", "coverage_day", "labels"} <= shown
+    assert not {"alarm_areas", "sites", "coverage_night", "gaps_day", "disputes_heat", "patrol_reach_day"} & shown
+    assert "报警响应范围" not in page.inner_text("#legend") and "热力图" not in page.inner_text("#legend")
+    check()
+
+    # a layer switched on appears, one switched off goes
+    control.locator("label", has_text="报警响应范围 Alarm response areas").locator("input").check()
+    expect(page.locator("#legend [data-legend=alarm_areas]")).to_be_visible()
+    control.locator("label", has_text="摄像机 Cameras").first.locator("input").uncheck()
+    expect(page.locator("#legend [data-legend=cameras]")).to_be_hidden()
+    control.locator("label", has_text="热力图 heat map").locator("input").check()
+    expect(page.locator("#legend [data-legend=disputes_heat]")).to_be_visible()
+    check()
+    # the coverage group's radio buttons: night, then none
+    control.locator("label", has_text="夜间覆盖 Night coverage").locator("input").check()
+    expect(page.locator("#legend [data-legend=coverage_night]")).to_be_visible()
+    expect(page.locator("#legend [data-legend=coverage_day]")).to_be_hidden()
+    control.locator("label", has_text="关闭 Off").locator("input").check()
+    expect(page.locator("#legend [data-legend=coverage_night]")).to_be_hidden()
+    check()
+    # zoomed out below a layer's zoom, its entry goes too
+    page.evaluate(f"() => {FIND_MAP}.setZoom(10, {{animate: false}})")
+    expect(page.locator("#legend [data-legend=alarm_areas]")).to_be_hidden()
+    check()
+    page.evaluate(f"() => {FIND_MAP}.setZoom(14, {{animate: false}})")
+    expect(page.locator("#legend [data-legend=alarm_areas]")).to_be_visible()
+    # the hot spots the disputes panel draws get their entry, by class in Chinese, with the colours drawn
+    page.click("#dp-toggle")
+    with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url and r.status == 200) as hot:
+        page.check("#dp-hotspots")
+    classes = {f["properties"]["class"] for f in hot.value.json()["features"]}
+    assert classes, "the demo has hot spots"
+    expect(page.locator("#legend [data-legend=hotspots]")).to_be_visible()
+    expect(page.locator("#legend-hotspots li")).to_have_count(len(classes))
+    assert all(re.match(r"[\u4e00-\u9fff]", t) for t in page.eval_on_selector_all(
+        "#legend-hotspots li", "es => es.map(e => e.textContent)"))
+    page.uncheck("#dp-hotspots")
+    expect(page.locator("#legend [data-legend=hotspots]")).to_be_hidden()
+    page.click("#dp-toggle")
+
+    # the legend, above the metric scale, covers neither it nor the layer switch, and stays on the screen
+    for width, height in ((1400, 900), (1024, 768), (800, 600)):
+        page.set_viewport_size({"width": width, "height": height})
+        scale = page.inner_text(".leaflet-control-scale")
+        assert re.fullmatch(r"\d+ k?m", scale.strip()) and "ft" not in scale
+        assert boxes_apart(page, "#legend", ".leaflet-control-scale"), (width, height)
+        assert boxes_apart(page, "#legend", ".leaflet-control-layers"), (width, height)
+        box = page.locator("#legend").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width
+    page.set_viewport_size({"width": 1400, "height": 900})
+    # it closes to its title and opens again
+    page.click("#legend-toggle")
+    expect(page.locator("#legend-body")).to_be_hidden()
+    page.click("#legend-toggle")
+    expect(page.locator("#legend-body")).to_be_visible()
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
+def test_the_map_opens_on_the_users_area(browser, own_live, size):
+    """The center on the township, a grid worker on their grids (highlighted), a team leader on the team's area
+    with its routes highlighted — at a zoom where the nets' points are drawn. A copy of the demo of its own: the
+    grid worker's map shows the parties of its grids' disputes, and such views are audited."""
+    base_url, demo = own_live
+    with demo.connect() as conn:
+        extent = {
+            "center": conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+                                        "ST_Extent(geom) AS e FROM admin_area WHERE level = 'township') x")).one(),
+            "gridworker": conn.execute(text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(g.geom) AS e FROM grid g "
+                "JOIN user_grid ug ON ug.grid_id = g.id JOIN app_user u ON u.id = ug.user_id "
+                "WHERE u.login = 'gridworker') x")).one()}
+        extent["leader"] = extent["center"]  # the demo team patrols the whole township
+        routes = conn.execute(text("SELECT count(*) FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id "
+                                   "WHERE t.code = 'T01'")).scalar()
+    width, height = size
+    for login in ("center", "gridworker", "leader"):
+        page = new_page(browser, viewport={"width": width, "height": height})
+        errors = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        open_map(page, base_url, login)
+        page.wait_for_selector(".leaflet-control-scale")
+        settle(page)
+        west, south, east, north = extent[login]
+        view = page.evaluate(f"""() => {{ const m = {FIND_MAP}, b = m.getBounds();
+            return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth(), m.getZoom()]; }}""")
+        assert view[0] <= west and view[1] <= south and view[2] >= east and view[3] >= north, (login, view)
+        assert view[4] >= 11, "the cameras, alarms and disputes are drawn"
+        # fitted: the area fills a good part of the view
+        assert (east - west) / (view[2] - view[0]) > 0.3 or (north - south) / (view[3] - view[1]) > 0.3, (login, view)
+        drawn = page.evaluate(f"""() => {{ let n = 0;
+            {FIND_MAP}.eachLayer(l => {{ if (l instanceof L.Path && l.options.pane === 'gisappHighlight') n++; }});
+            return n; }}""")
+        if login == "gridworker":
+            assert drawn >= 2 * 2  # two grids, each outlined over a white casing
+            expect(page.locator(".leaflet-control-layers label", has_text="我的网格 My grids")).to_have_count(1)
+            expect(page.locator("#legend [data-legend=own_grids]")).to_be_visible()
+        elif login == "leader":
+            assert drawn >= 2 * routes and routes
+            expect(page.locator(".leaflet-control-layers label", has_text="本队线路 My team's routes")).to_have_count(1)
+            expect(page.locator("#legend [data-legend=team_routes]")).to_be_visible()
+        else:
+            assert drawn == 0
+        # names on the offline base: the villages at this zoom
+        expect(page.locator(".gisapp-label-village").first).to_be_attached()
+        assert boxes_apart(page, "#legend", ".leaflet-control-scale")
+        page.screenshot(path=str(OUTPUT / f"map-{login}-{width}.png"))
+        assert errors == []
+        page.close()
+
+
+def test_road_and_grid_names_close_in(browser, live_demo):
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    open_map(page, live_demo, "viewer")
+    page.wait_for_selector(".leaflet-control-scale")
+    with page.expect_response(lambda r: "/api/labels/labels?" in r.url and "zoom=16" in r.url):
+        center_map(page, 34.5935, 114.4815, 16)
+    expect(page.locator(".gisapp-label-grid").first).to_be_attached()
+    expect(page.locator(".gisapp-label-road").first).to_be_attached()
+    rotated = page.eval_on_selector_all(".gisapp-label-road .gisapp-label-text", "es => es.map(e => e.style.transform)")
+    assert all("rotate(" in t for t in rotated)
+    # no two names over each other
+    boxes = page.eval_on_selector_all(":not(.gisapp-label-road) > .gisapp-label-text",
+                                      "es => es.map(e => { const b = e.getBoundingClientRect(); "
+                                      "return [b.left, b.top, b.right, b.bottom]; })")
+    assert all(not (a[0] < b[2] - 2 and b[0] < a[2] - 2 and a[1] < b[3] - 2 and b[1] < a[3] - 2)
+               for i, a in enumerate(boxes) for b in boxes[i + 1:]) or len(boxes) < 2
+    page.screenshot(path=str(OUTPUT / "map-names-16.png"))
     page.close()

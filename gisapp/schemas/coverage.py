@@ -4,8 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from gisapp.catalogue import COVERAGE_REASONS
 from gisapp.coverage import PERIODS
 from gisapp.schemas.common import BBox, Paging, Text, flag, one_of
+from gisapp.tables import FORMATS
 
 
 def shift() -> fields.Field:
@@ -19,6 +21,9 @@ class GridsQuery(ma.Schema):
     period = shift()
     village = Text(metadata={"description": "only the grids of this village (its code)"})
     flagged = flag("only the flagged grids (true) or the others (false)")
+    reason = one_of(tuple(COVERAGE_REASONS), "only the grids flagged for this reason")
+    format = one_of(("json", *FORMATS), "json, or the grids as a csv or xlsx file with Chinese headers and labels",
+                    load_default="json")
 
 
 class GapsQuery(Paging):

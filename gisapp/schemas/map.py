@@ -1,4 +1,4 @@
-"""The map's helpers: what is under a click (identify) and heat points."""
+"""The map's helpers: what is under a click (identify), heat points and the names written on the map."""
 from __future__ import annotations
 
 import marshmallow as ma
@@ -36,3 +36,18 @@ class Heat(ma.Schema):
 
     points = fields.List(fields.List(fields.Float()), required=True)
     max = fields.Integer(required=True)
+
+
+class LabelsQuery(ma.Schema):
+    """The map's view and zoom: the names to write there."""
+
+    bbox = BBox()
+    zoom = whole("the map's zoom: each kind of name is written at the zooms of its layer's style.label_zooms",
+                 0, 22, load_default=14)
+
+
+class Labels(ma.Schema):
+    """The names to write in the view, the larger places first: text, kind, lon, lat, angle (degrees clockwise from
+    north, of a road there) and size_m (how long the feature is, metres)."""
+
+    labels = fields.List(fields.Dict(), required=True)

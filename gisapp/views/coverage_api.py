@@ -3,21 +3,34 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, jsonify
+import pandas as pd
+from flask import Response, abort, jsonify
 from sqlalchemy import text
 
+from gisapp import domain
 from gisapp.access import COVERAGE_READERS
 from gisapp.api import ApiBlueprint
 from gisapp.auth import roles_allowed
+from gisapp.catalogue import COVERAGE_REASONS, SHIFTS
 from gisapp.coverage import PERIODS
 from gisapp.coverage.report import coverage_table
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON, WORLD, FeatureCollection
 from gisapp.schemas.coverage import GapsQuery, GridFigures, GridsQuery, OneGrid
+from gisapp.tables import FORMATS, table_bytes
 from gisapp.views.paging import page
 
 bp = ApiBlueprint("coverage_api", __name__, url_prefix="/api/coverage",
                   description="Coverage of the three nets per grid and period, and the gaps")
+
+
+# The answer as a file, in place of JSON.
+FILES = {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                           for media_type in FORMATS.values()}}}
+# The columns of the file: the figures a person reads, headed by their labels (domain.REPORT_COLUMNS), shares in %.
+FILE_COLUMNS = ("period", "village_code", "village", "grid_code", "grid", "camera_share", "alarm_share", "patrol_share",
+                "covered_share", "gap_m2", "reasons")
+SHARES = ("camera_share", "alarm_share", "patrol_share", "covered_share")
 
 
 def _records(table) -> list[dict]:
@@ -27,14 +40,32 @@ def _records(table) -> list[dict]:
     return records
 
 
+def _file(records: list[dict], period: str, fmt: str) -> Response:
+    """The grids as a csv or xlsx file: Chinese headers, the period and the reasons by their labels (each reason of
+    a grid, 、-separated), shares in percent; text that could be taken for a formula is neutralised (gisapp.tables)."""
+    rows = [{**r, "period": SHIFTS[r["period"]], "reasons": "、".join(COVERAGE_REASONS.get(x, x) for x in r["reasons"]),
+             **{k: round(100 * r[k], 1) for k in SHARES}, "gap_m2": round(r["gap_m2"])} for r in records]
+    headers = {k: domain.REPORT_COLUMNS[k] + (" (%)" if k in SHARES else "") for k in FILE_COLUMNS}
+    frame = pd.DataFrame(rows, columns=list(FILE_COLUMNS)).rename(columns=headers)
+    name = f"flagged-grids-{period}"
+    return Response(table_bytes(frame, fmt, name), mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
 @bp.route("/grids")
 @roles_allowed(*COVERAGE_READERS)
 @bp.arguments(GridsQuery, location="query")
 @bp.response(200, GridFigures)
+@bp.doc(responses=FILES)
 def grids(query: dict):
-    """Per-grid figures for a period, optionally of one village, flagged or not."""
+    """Per-grid figures for a period, optionally of one village, flagged or not, flagged for a reason; as JSON, or as
+    a csv or xlsx file (Chinese headers and labels: the list of flagged grids the map's panel exports)."""
     records = _records(coverage_table(db_session(), query["period"], village=query.get("village"),
                                       flagged=query.get("flagged")))
+    if "reason" in query:
+        records = [r for r in records if query["reason"] in r["reasons"]]
+    if query["format"] != "json":
+        return _file(records, query["period"], query["format"])
     return jsonify(period=query["period"], numberMatched=len(records), grids=records)
 
 
