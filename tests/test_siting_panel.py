@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from conftest import serving
+from gisapp.catalogue import load_catalogue
 from test_map_browser import FIND_MAP, OUTPUT, XSS, browser, center_map, new_page, open_map  # noqa: F401 (fixture)
 from test_patrol_panel import click_at, overlap, watch
 
@@ -88,7 +89,8 @@ def what_if(page) -> dict[str, str]:
 
 def band_colour(share: float) -> str:
     """The coverage layers' colour for a covered share (target 0.8; medium from three quarters of it)."""
-    return "#1a9850" if share >= 0.8 else "#fee08b" if share >= 0.6 else "#d73027"
+    colours = load_catalogue()["coverage_day"].style["colors"]
+    return colours["high"] if share >= 0.8 else colours["medium"] if share >= 0.6 else colours["low"]
 
 
 def change_colour(change: float) -> str:
