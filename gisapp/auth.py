@@ -23,7 +23,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from gisapp import accounts
+from gisapp import accounts, domain
 from gisapp.api import ApiBlueprint, Refusal, is_api_request
 from gisapp.models import User
 from gisapp.request_db import db_session
@@ -191,6 +191,7 @@ def logout():
 
 
 def init_app(app) -> None:
-    """Sign-in (session and bearer token) and CSRF protection for the app."""
+    """Sign-in (session and bearer token) and CSRF protection for the app; pages name roles by their labels."""
+    app.jinja_env.globals["role_labels"] = domain.USER_ROLES
     login_manager.init_app(app)
     csrf.init_app(app)
