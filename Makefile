@@ -8,11 +8,11 @@ PORT   ?= 5000
 
 .PHONY: demo test install system-deps serve stop clean
 
-## install: the OS packages (PostgreSQL, PostGIS, pgRouting) and the venv
+## install: the OS packages (PostgreSQL, PostGIS, pgRouting; the CJK font the PDF report needs) and the venv
 install: system-deps $(STAMP)
 
 system-deps:
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh fonts-noto-cjk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
