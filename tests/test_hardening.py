@@ -101,3 +101,22 @@ def test_a_database_that_is_down_is_a_503_to_try_again(app):
     answer = app.test_client().get("/api/test-database-down")
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert answer.json["message"].startswith("database unreachable")
+
+
+def test_identify_takes_each_layer_once_and_a_bounded_list(own_demo):
+    """One layer named 400 times is looked at (and its personal views audited) once; more distinct
+    names than any catalogue holds is a 400 naming the field."""
+    from sqlalchemy import text
+    with own_demo.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM dispute ORDER BY code LIMIT 1")).one()
+    client, center = own_demo.client, own_demo.headers("center")
+    url = f"/api/identify?lon={lon}&lat={lat}&zoom=18&layers=" + ",".join(["disputes"] * 400)
+    answer = client.get(url, headers=center)
+    assert answer.status_code == 200, answer.json
+    assert [layer["id"] for layer in answer.json["layers"]] == ["disputes"]
+    shown = len(answer.json["layers"][0]["features"])
+    with own_demo.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == shown
+    many = ",".join(f"layer{i}" for i in range(65))
+    refused = client.get(f"/api/identify?lon={lon}&lat={lat}&layers={many}", headers=center)
+    assert refused.status_code == 400 and refused.json["field"] == "layers", refused.json

@@ -7,6 +7,23 @@ from marshmallow import fields, validate
 from gisapp.schemas.common import BBox, Text, whole
 
 
+MAX_LAYERS = 64  # more than the catalogue holds: a longer list is a mistake or an attack
+
+
+class LayerList(Text):
+    """Comma-separated layer ids; loads as a list without repeats, in the order first given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"description": f"comma-separated ids of the visible layers (at most {MAX_LAYERS})",
+                                   "example": "cameras,disputes"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        ids = list(dict.fromkeys(w for w in super()._deserialize(value, attr, data, **kwargs).split(",") if w))
+        if len(ids) > MAX_LAYERS:
+            raise ma.ValidationError(f"at most {MAX_LAYERS} different layers")
+        return ids
+
+
 class IdentifyQuery(ma.Schema):
     """The clicked point, the map's zoom and the visible layers."""
 
@@ -15,7 +32,7 @@ class IdentifyQuery(ma.Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90, error="must be from -90 to 90"),
                        metadata={"description": "latitude of the click (EPSG:4326)"})
     zoom = whole("the map's zoom", 0, 24, load_default=15)
-    layers = Text(load_default="", metadata={"description": "comma-separated ids of the visible layers"})
+    layers = LayerList(load_default=[])
 
 
 class Identified(ma.Schema):

@@ -31,14 +31,15 @@ def identify(query: dict):
     """The features of the visible layers at a clicked point.
 
     Points and lines count within a few screen pixels of the click; polygons when they contain it.
-    Only the properties the role may see are returned; at most 10 features per layer.
+    Only the properties the role may see are returned; at most 10 features per layer, each layer once
+    however often it is named.
     """
     lon, lat, zoom = query["lon"], query["lat"], query["zoom"]
     tolerance_m = EARTH_M_PER_PIXEL_Z0 * math.cos(math.radians(lat)) / 2 ** zoom * IDENTIFY_PIXELS
     session, found = db_session(), []
     params = dict(layer_params(), lon=lon, lat=lat, tol=tolerance_m)
     point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
-    for layer_id in [w for w in query["layers"].split(",") if w]:
+    for layer_id in query["layers"]:
         layer = visible_layer(layer_id)
         if zoom < layer.min_zoom:
             continue
