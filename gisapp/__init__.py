@@ -42,9 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the catalogue's property order
 
-    from gisapp import auth, logging_setup, request_db
+    from gisapp import auth, headers, logging_setup, request_db
     from gisapp.views import errors, register_views
     logging_setup.init_app(app)
+    headers.init_app(app)
     request_db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

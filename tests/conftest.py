@@ -297,3 +297,13 @@ def own_demo(server_url, demo_template, tmp_path):
     url = copy_database(server_url, demo_template, "gisapp_owndemo")
     yield OwnDemo(url, tmp_path / "var")
     drop_database(server_url, url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (one per test module)."""
+    import chromium
+    with chromium.playwright.sync_playwright() as p:
+        instance = chromium.launch(p)
+        yield instance
+        instance.close()

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from conftest import bearer_headers, serving
 from gisapp import create_app, domain
-from test_map_browser import OUTPUT, XSS, browser, new_page  # noqa: F401 (fixture)
+from chromium import OUTPUT, XSS, new_page
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect

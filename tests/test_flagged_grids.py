@@ -15,7 +15,7 @@ from sqlalchemy import text
 from conftest import serving
 from gisapp import domain
 from gisapp.catalogue import COVERAGE_REASONS
-from test_map_browser import FIND_MAP, OUTPUT, browser, new_page, open_map, settle  # noqa: F401 (fixture)
+from chromium import FIND_MAP, OUTPUT, new_page, open_map, settle
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect

@@ -6,27 +6,15 @@ copy of the demo of their own, served by a server of their own.
 """
 import datetime as dt
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
+from chromium import FIND_MAP, OUTPUT, XSS, center_map, click_map_centre, expect, new_page, open_map, settle
 from conftest import serving
 from gisapp import domain
-
-playwright = pytest.importorskip("playwright.sync_api")
-expect = playwright.expect
-# How long a condition may take to come true on a loaded machine (it is waited for, not slept on).
-TIMEOUT_MS = 60_000
-expect.set_options(timeout=TIMEOUT_MS)
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-XSS = "<img src=x onerror=alert(1)>"
-OUTPUT = Path(__file__).parent / "output"
 
 
 @pytest.fixture
@@ -46,70 +34,6 @@ def xss_camera(own_live):
                           "('XSS1', :name, 'dome', 360, 80, 'online', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
                      {"name": XSS, "x": lon, "y": lat})
     return base_url, lon, lat
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, timeout=TIMEOUT_MS)
-        yield instance
-        instance.close()
-
-
-def new_page(browser, **options):
-    page = browser.new_page(**options)
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
-def open_map(page, base_url: str, login: str) -> None:
-    """Sign in as the demo account ``login`` through the login form, then open the map."""
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", f"{login}-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: not url.endswith("/login"))
-    page.goto(f"{base_url}/map")
-
-
-FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"
-
-
-def center_map(page, lat: float, lon: float, zoom: int) -> None:
-    """Centre the map on lat/lon at ``zoom`` and wait until it is there and its tiles have loaded."""
-    page.evaluate(f"""([lat, lon, zoom]) => {{ {FIND_MAP}.setView([lat, lon], zoom, {{animate: false}}); }}""",
-                  [lat, lon, zoom])
-    page.wait_for_function(f"""([lat, lon, zoom]) => {{
-        const map = {FIND_MAP}, c = map.getCenter();
-        if (map.getZoom() !== zoom || Math.abs(c.lat - lat) > 1e-6 || Math.abs(c.lng - lon) > 1e-6) return false;
-        let loading = false;
-        map.eachLayer(l => {{ if (l.isLoading && l.isLoading()) loading = true; }});
-        return !loading;
-    }}""", arg=[lat, lon, zoom])
-
-
-# The map has come to rest: no layer is loading, and every tile shown is of the current zoom and faded in (the
-# tiles of the zoom before are gone), so that a screenshot shows what a person sees.
-SETTLED = f"""() => {{
-    const map = {FIND_MAP};
-    let busy = !!map._animatingZoom;
-    map.eachLayer(l => {{
-        if (l.isLoading && l.isLoading()) busy = true;
-        if (l._tiles) Object.values(l._tiles).forEach(t => {{ if (!t.current || !t.active) busy = true; }});
-    }});
-    return !busy;
-}}"""
-
-
-def settle(page) -> None:
-    page.wait_for_function(SETTLED)
-
-
-def click_map_centre(page) -> None:
-    box = page.locator(".folium-map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def test_map_page(browser, xss_camera):

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from conftest import serving
 from gisapp.catalogue import load_catalogue
-from test_map_browser import FIND_MAP, OUTPUT, XSS, browser, center_map, new_page, open_map  # noqa: F401 (fixture)
+from chromium import FIND_MAP, OUTPUT, XSS, center_map, new_page, open_map
 from test_patrol_panel import click_at, overlap, watch
 
 playwright = pytest.importorskip("playwright.sync_api")
