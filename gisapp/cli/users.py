@@ -1,6 +1,8 @@
 """``gisapp user``: accounts."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import click
@@ -28,6 +30,19 @@ def _account(session: Session, login: str) -> User:
     return account
 
 
+@contextmanager
+def _changing(login: str) -> Iterator[tuple[Session, User]]:
+    """A session on the configured database and the account LOGIN, committed when the block ends;
+    an account rule broken (accounts.AccountError) is a bad parameter and nothing is written."""
+    _, url = settings_and_url()
+    with Session(engine_for(url)) as session:
+        try:
+            yield session, _account(session, login)
+        except accounts.AccountError as exc:
+            raise click.BadParameter(str(exc)) from exc
+        session.commit()
+
+
 @user.command("add")
 @click.argument("login")
 @click.option("--role", required=True, type=click.Choice(list(domain.USER_ROLES)), help="The user's role.")
@@ -53,14 +68,8 @@ def add(login: str, role: str, password: str, team_code: str | None, grid_codes:
 @fail_cleanly
 def passwd(login: str, password: str) -> None:
     """Give LOGIN a new password: their sessions end and their API tokens are revoked."""
-    _, url = settings_and_url()
-    with Session(engine_for(url)) as session:
-        account = _account(session, login)
-        try:
-            revoked = accounts.set_password(session, account, password)
-        except accounts.AccountError as exc:
-            raise click.BadParameter(str(exc)) from exc
-        session.commit()
+    with _changing(login) as (session, account):
+        revoked = accounts.set_password(session, account, password)
     click.echo(f"password of {login} changed; signed out everywhere, {revoked} API token(s) revoked")
 
 
@@ -69,10 +78,8 @@ def passwd(login: str, password: str) -> None:
 @fail_cleanly
 def disable(login: str) -> None:
     """Disable LOGIN: no sign-in; their sessions end and their API tokens are revoked at once."""
-    _, url = settings_and_url()
-    with Session(engine_for(url)) as session:
-        revoked = accounts.disable_user(session, _account(session, login))
-        session.commit()
+    with _changing(login) as (session, account):
+        revoked = accounts.disable_user(session, account)
     click.echo(f"user {login} disabled; signed out everywhere, {revoked} API token(s) revoked")
 
 
@@ -81,10 +88,8 @@ def disable(login: str) -> None:
 @fail_cleanly
 def enable(login: str) -> None:
     """Let LOGIN sign in again (their old sessions and tokens stay ended)."""
-    _, url = settings_and_url()
-    with Session(engine_for(url)) as session:
-        accounts.enable_user(session, _account(session, login))
-        session.commit()
+    with _changing(login) as (session, account):
+        accounts.enable_user(session, account)
     click.echo(f"user {login} enabled")
 
 
@@ -93,10 +98,8 @@ def enable(login: str) -> None:
 @fail_cleanly
 def revoke_tokens(login: str) -> None:
     """Revoke every API token of LOGIN (they stop working at once)."""
-    _, url = settings_and_url()
-    with Session(engine_for(url)) as session:
-        revoked = accounts.revoke_tokens(session, _account(session, login))
-        session.commit()
+    with _changing(login) as (session, account):
+        revoked = accounts.revoke_tokens(session, account)
     click.echo(f"{revoked} API token(s) of {login} revoked")
 
 

@@ -18,6 +18,7 @@ from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON, WORLD, FeatureCollection
 from gisapp.schemas.coverage import GapsQuery, GridFigures, GridsQuery, OneGrid
 from gisapp.tables import FORMATS, table_bytes
+from gisapp.views.files import attachment
 from gisapp.views.paging import page
 
 bp = ApiBlueprint("coverage_api", __name__, url_prefix="/api/coverage",
@@ -48,8 +49,7 @@ def _file(records: list[dict], period: str, fmt: str) -> Response:
     headers = {k: domain.REPORT_COLUMNS[k] + (" (%)" if k in SHARES else "") for k in FILE_COLUMNS}
     frame = pd.DataFrame(rows, columns=list(FILE_COLUMNS)).rename(columns=headers)
     name = f"flagged-grids-{period}"
-    return Response(table_bytes(frame, fmt, name), mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return attachment(table_bytes(frame, fmt, name), FORMATS[fmt], f"{name}.{fmt}")
 
 
 @bp.route("/grids")

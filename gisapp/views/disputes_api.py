@@ -30,6 +30,7 @@ from gisapp.schemas.common import GEOJSON
 from gisapp.schemas.disputes import (Dispute, DisputeList, EscalateBody, Figures, FiguresQuery, GradeBody, Hotspots,
                                      HotspotsQuery, IntakeBody, ListQuery, RevisitBody, StatusBody, Vocabulary)
 from gisapp.tables import FORMATS, table_bytes
+from gisapp.views.files import attachment
 from gisapp.views.layer_access import layer_params, visible_layer
 from gisapp.views.paging import page
 
@@ -111,8 +112,7 @@ def list_view(query: dict):
 
 
 def _file(frame, fmt: str, name: str) -> Response:
-    return Response(table_bytes(frame, fmt, name), mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return attachment(table_bytes(frame, fmt, name), FORMATS[fmt], f"{name}.{fmt}")
 
 
 @bp.route("", methods=["POST"])

@@ -21,6 +21,7 @@ from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
 from gisapp.schemas.patrol import (AlarmReach, EvaluateBody, Evaluation, NetworkStatus, Path, PathBody, Proposal,
                                    ProposeBody, ReachQuery)
+from gisapp.views.files import attachment
 
 bp = ApiBlueprint("patrol_api", __name__, url_prefix="/api/patrol",
                   description="Patrol planning (人网): the road network and proposed routes")
@@ -176,8 +177,7 @@ def _export(code: str, fmt: str) -> Response:
     if found is None:
         refuse(404, "code", f"no patrol route {code!r}")
     body = export.to_gpx(*found) if fmt == "gpx" else export.to_kml(*found)
-    return Response(body, mimetype=EXPORTS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{code}.{fmt}"'})
+    return attachment(body, EXPORTS[fmt], f"{code}.{fmt}")
 
 
 EXPORTS = {"gpx": "application/gpx+xml", "kml": "application/vnd.google-earth.kml+xml"}

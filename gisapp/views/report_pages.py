@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -20,6 +20,7 @@ from gisapp.report import (MEDIA_TYPES, FontMissing, ReportInputError, check_for
                            font_for, gather, write)
 from gisapp.report.data import today
 from gisapp.request_db import db_session
+from gisapp.views.files import attachment
 
 bp = Blueprint("report_pages", __name__, url_prefix="/report")
 # The form's fields, as the error names them (the label a person reads, then the field's name).
@@ -74,5 +75,4 @@ def download():
     buffer = io.BytesIO()
     write(report, buffer, fmt, font)
     name = file_name(report_request, fmt)
-    return Response(buffer.getvalue(), mimetype=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return attachment(buffer.getvalue(), MEDIA_TYPES[fmt], name)

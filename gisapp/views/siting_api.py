@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import marshmallow as ma
-from flask import Response, current_app, jsonify
+from flask import current_app, jsonify
 from flask_login import current_user
 from marshmallow import fields, validate
 from sqlalchemy import text
@@ -20,6 +20,7 @@ from gisapp.schemas.siting import (Area, CameraProposal, CompareQuery, Compariso
                                    SitingBody, SitingWeights)
 from gisapp.siting import export, plans
 from gisapp.siting.propose import Request, SitingError, propose
+from gisapp.views.files import attachment
 
 bp = ApiBlueprint("siting_api", __name__, url_prefix="/api/siting",
                   description="Camera siting (天网): proposals for an area, and plans with their what-if coverage")
@@ -235,8 +236,7 @@ def export_plan(code: str, fmt: str):
         refuse(404, "format", f"no export as {fmt!r}: xlsx or geojson")
     plan = _plan(code)
     body = export.write(fmt, plan, plans.cameras(db_session(), plan["id"]))
-    return Response(body, mimetype=export.FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{code}.{fmt}"'})
+    return attachment(body, export.FORMATS[fmt], f"{code}.{fmt}")
 
 
 @bp.route("/compare", methods=["GET"])
