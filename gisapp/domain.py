@@ -117,7 +117,13 @@ REPORT_COLUMNS = {"item": "项目 item", "value": "数值 value", "current": "�
                   "covered_share": "覆盖率 covered share", "camera_share": "天网 sky net",
                   "alarm_share": "地网 ground net", "patrol_share": "人网 people net",
                   "gap_m2": "盲区面积 (m²) gap area", "reasons": "原因 reasons", "computed_at": "计算时间 computed at",
-                  "disputes": "纠纷数 disputes", "z": "Gi* z 值 z-score", "p": "p 值 p-value", "class": "分类 class"}
+                  "disputes": "纠纷数 disputes", "z": "Gi* z 值 z-score", "p": "p 值 p-value", "class": "分类 class",
+                  "concern_m2": "关注区面积 (m²) area of concern", "flagged": "预警 flagged",
+                  "cameras_reaching": "可及摄像机 cameras reaching", "cameras_online": "在线摄像机 cameras online",
+                  "disputes_in": "覆盖内纠纷 disputes covered", "disputes_out": "覆盖外纠纷 disputes not covered",
+                  "alarms_in": "人网可及报警点 alarms in patrol reach",
+                  "alarms_out": "人网不可及报警点 alarms beyond patrol reach",
+                  "road_m_in": "覆盖道路 (m) road covered", "road_m_out": "未覆盖道路 (m) road not covered"}
 REPORT_TEXT = {
     "title": "矛盾纠纷风险与三网防控分析 risk analysis of disputes and the three nets",
     "area": "范围 area", "all_villages": "全部村/社区 all villages", "this_period": "本期 this period",

@@ -180,7 +180,9 @@ def test_coverage_api_and_cli(scenario, engine, client, cli, tmp_path):
     result = cli("coverage", "--out", str(out))
     assert result.exit_code == 0 and "G4" in result.output and "flagged grid(s)" in result.output
     import pandas as pd
-    assert "G4" in set(pd.read_excel(out)["grid_code"])
+    written = pd.read_excel(out, dtype=str).set_index("网格编码 grid code")  # as a person reads it
+    assert written.loc["G4", "时段 time of day"] == "白天 day" and written.loc["G4", "预警 flagged"] == "是 yes"
+    assert "无摄像机 no camera" in written.loc["G4", "原因 reasons"].split("、")
     assert cli("coverage", "--out", str(tmp_path / "x.txt")).exit_code == 2
 
 

@@ -7,7 +7,7 @@ import click
 
 from gisapp.cli.common import fail_cleanly, settings_and_url
 from gisapp.coverage import PERIODS, recompute
-from gisapp.coverage.report import coverage_table
+from gisapp.coverage.report import coverage_table, readable
 from gisapp.db import engine_for
 from gisapp.tables import write_table
 
@@ -19,7 +19,7 @@ SHOWN = ["village", "grid_code", "camera_share", "alarm_share", "patrol_share", 
 @click.option("--period", type=click.Choice(PERIODS), default="day", show_default=True)
 @click.option("--village", help="Only this village (12-digit code).")
 @click.option("--every-grid", is_flag=True, help="List every grid, not only the flagged ones.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Also write the list to a .csv or .xlsx file.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the list to a .csv or .xlsx file (Chinese headers and labels).")
 @fail_cleanly
 def coverage(everything: bool, period: str, village: str | None, every_grid: bool, out: str | None) -> None:
     """Bring coverage up to date and print the flagged grids (shares, gap area, reasons)."""
@@ -37,5 +37,5 @@ def coverage(everything: bool, period: str, village: str | None, every_grid: boo
         click.echo(table[SHOWN].to_string(index=False))
         click.echo(f"{int(table['flagged'].sum())} flagged grid(s) of {len(table)} listed ({period})")
     if out:
-        write_table(table, out, Path(out).suffix.lower()[1:], f"coverage-{period}")
+        write_table(readable(table), out, Path(out).suffix.lower()[1:], f"coverage-{period}")
         click.echo(f"written to {out}")

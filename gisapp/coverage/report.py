@@ -4,9 +4,14 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import text
 
+from gisapp import domain
+from gisapp.catalogue import COVERAGE_REASONS, SHIFTS
+
 COLUMNS = ["village_code", "village", "grid_code", "grid", "period", "concern_m2", "camera_share", "alarm_share",
            "patrol_share", "covered_share", "gap_m2", "flagged", "reasons", "cameras_reaching", "cameras_online",
            "disputes_in", "disputes_out", "alarms_in", "alarms_out", "road_m_in", "road_m_out"]
+
+SHARES = ("camera_share", "alarm_share", "patrol_share", "covered_share")
 
 REPORT_SQL = """
 SELECT v.code AS village_code, v.name AS village, g.code AS grid_code, g.name AS grid, gc.period,
@@ -32,3 +37,23 @@ def coverage_table(conn, period: str, *, village: str | None = None, grid: str |
     rows = conn.execute(text(REPORT_SQL), {"period": period, "village": village, "grid": grid,
                                            "flagged": flagged}).mappings().all()
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def readable(table: pd.DataFrame, columns=COLUMNS) -> pd.DataFrame:
+    """``columns`` of ``table`` (coverage_table's, reasons as a comma list or a list) as a person reads them:
+    Chinese headers (domain.REPORT_COLUMNS), the period, flag and reasons by their labels (、-separated),
+    shares in percent, areas and lengths rounded to the metre."""
+    shown = table[list(columns)].copy()
+    for column in shown.columns:
+        if column in SHARES:
+            shown[column] = (100 * shown[column]).round(1)
+        elif column.endswith(("_m2", "_m_in", "_m_out")):
+            shown[column] = shown[column].round().astype("Int64")
+    if "period" in shown:
+        shown["period"] = shown["period"].map(SHIFTS)
+    if "flagged" in shown:
+        shown["flagged"] = shown["flagged"].map(lambda v: domain.YES_NO[str(bool(v)).lower()])
+    if "reasons" in shown:
+        shown["reasons"] = shown["reasons"].map(lambda v: "、".join(
+            COVERAGE_REASONS.get(r, r) for r in (v.split(",") if isinstance(v, str) else v) if r))
+    return shown.rename(columns={c: domain.REPORT_COLUMNS[c] + (" (%)" if c in SHARES else "") for c in shown.columns})

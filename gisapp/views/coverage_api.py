@@ -7,13 +7,11 @@ import pandas as pd
 from flask import Response, abort, jsonify
 from sqlalchemy import text
 
-from gisapp import domain
 from gisapp.access import COVERAGE_READERS
 from gisapp.api import ApiBlueprint
 from gisapp.auth import roles_allowed
-from gisapp.catalogue import COVERAGE_REASONS, SHIFTS
 from gisapp.coverage import PERIODS
-from gisapp.coverage.report import coverage_table
+from gisapp.coverage.report import COLUMNS, coverage_table, readable
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON, WORLD, FeatureCollection
 from gisapp.schemas.coverage import GapsQuery, GridFigures, GridsQuery, OneGrid
@@ -31,7 +29,6 @@ FILES = {200: {"content": {media_type: {"schema": {"type": "string", "format": "
 # The columns of the file: the figures a person reads, headed by their labels (domain.REPORT_COLUMNS), shares in %.
 FILE_COLUMNS = ("period", "village_code", "village", "grid_code", "grid", "camera_share", "alarm_share", "patrol_share",
                 "covered_share", "gap_m2", "reasons")
-SHARES = ("camera_share", "alarm_share", "patrol_share", "covered_share")
 
 
 def _records(table) -> list[dict]:
@@ -42,12 +39,9 @@ def _records(table) -> list[dict]:
 
 
 def _file(records: list[dict], period: str, fmt: str) -> Response:
-    """The grids as a csv or xlsx file: Chinese headers, the period and the reasons by their labels (each reason of
-    a grid, 、-separated), shares in percent; text that could be taken for a formula is neutralised (gisapp.tables)."""
-    rows = [{**r, "period": SHIFTS[r["period"]], "reasons": "、".join(COVERAGE_REASONS.get(x, x) for x in r["reasons"]),
-             **{k: round(100 * r[k], 1) for k in SHARES}, "gap_m2": round(r["gap_m2"])} for r in records]
-    headers = {k: domain.REPORT_COLUMNS[k] + (" (%)" if k in SHARES else "") for k in FILE_COLUMNS}
-    frame = pd.DataFrame(rows, columns=list(FILE_COLUMNS)).rename(columns=headers)
+    """The grids as a csv or xlsx file as a person reads them (coverage.report.readable); text that could be
+    taken for a formula is neutralised (gisapp.tables)."""
+    frame = readable(pd.DataFrame(records, columns=COLUMNS), FILE_COLUMNS)
     name = f"flagged-grids-{period}"
     return attachment(table_bytes(frame, fmt, name), FORMATS[fmt], f"{name}.{fmt}")
 
