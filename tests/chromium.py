@@ -30,14 +30,19 @@ def new_page(browser, **options):
     return page
 
 
-def open_map(page, base_url: str, login: str) -> None:
-    """Sign in as the demo account ``login`` through the login form, then open the map."""
+def sign_in(page, base_url: str, login: str, path: str) -> None:
+    """Sign in as the demo account ``login`` through the login form, then open ``path``."""
     page.goto(f"{base_url}/login")
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", f"{login}-demo")
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: not url.endswith("/login"))
-    page.goto(f"{base_url}/map")
+    page.goto(f"{base_url}{path}")
+
+
+def open_map(page, base_url: str, login: str) -> None:
+    """Sign in as the demo account ``login``, then open the map."""
+    sign_in(page, base_url, login, "/map")
 
 
 FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"

@@ -26,6 +26,7 @@ from psycopg import sql
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gisapp import create_app
@@ -307,3 +308,13 @@ def browser():
         instance = chromium.launch(p)
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def users(engine):
+    """Two accounts in the empty test database: chief (center, center-pass) and vera (viewer, viewer-pass)."""
+    from gisapp import accounts
+    with Session(engine) as session:
+        accounts.create_user(session, "chief", "center-pass", "center")
+        accounts.create_user(session, "vera", "viewer-pass", "viewer")
+        session.commit()

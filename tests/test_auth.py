@@ -1,5 +1,4 @@
 """Sign-in with the form, tokens for the API, and roles refused."""
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -7,14 +6,6 @@ from conftest import csrf_token, login
 from gisapp import accounts
 from gisapp.demo import DEMO_ACCOUNTS
 from gisapp.models import User
-
-
-@pytest.fixture
-def users(engine):
-    with Session(engine) as session:
-        accounts.create_user(session, "chief", "center-pass", "center")
-        accounts.create_user(session, "vera", "viewer-pass", "viewer")
-        session.commit()
 
 
 def test_login_logout_and_home(client, users):

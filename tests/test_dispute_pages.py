@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from conftest import bearer_headers, serving
 from gisapp import create_app, domain
+import chromium
 from chromium import OUTPUT, XSS, new_page
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -57,12 +58,7 @@ def step(demo, role: str, code: str, action: str = "status", **body) -> dict:
 
 
 def sign_in(page, base_url: str, login: str, path: str = "/disputes") -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", f"{login}-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: not url.endswith("/login"))
-    page.goto(f"{base_url}{path}")
+    chromium.sign_in(page, base_url, login, path)
 
 
 def watch(page) -> tuple[list, list]:

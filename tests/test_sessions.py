@@ -31,14 +31,6 @@ def now(monkeypatch):
 
 
 @pytest.fixture
-def users(engine):
-    with Session(engine) as session:
-        accounts.create_user(session, "chief", "center-pass", "center")
-        accounts.create_user(session, "vera", "viewer-pass", "viewer")
-        session.commit()
-
-
-@pytest.fixture
 def make_app(engine, db_url, tmp_path):
     """An app on the test database with these [auth] settings (as in gisapp.toml)."""
     def build(**auth):
