@@ -12,18 +12,14 @@ Commissioning a planned camera (status → online) moves it into the real covera
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
 
-from gisapp import clock, domain
+from gisapp import domain
 from gisapp.coverage import compute_grids
-from gisapp.disputes.figures import hot_grid_ids
-from gisapp.siting import instance as build
-from gisapp.siting.propose import weights_of
+from gisapp.siting.propose import build_demand
 
 # What plan_coverage depends on: every input of the coverage statement.
 INPUTS = ("camera", "alarm_point", "patrol_route", "patrol_window", "road", "grid", "dispute")
@@ -189,13 +185,7 @@ def value(conn, settings: dict, area_wkt: str, features: list[dict], given_weigh
     configured ones; existing online cameras kept) and views. Returns, in the cameras' order, what each adds and
     its view (GeoJSON), the totals by kind of demand (all, covered before, covered after), and the marginal
     curve. Over ``conn``'s temporary tables: nothing is kept."""
-    siting = settings["siting"]
-    zone = ZoneInfo(settings["timezone"])
-    today = clock.now().astimezone(zone).date()
-    since = dt.datetime.combine(today - dt.timedelta(days=siting["recent_days"]), dt.time(), zone)
-    weights = weights_of(settings, given_weights)
-    hot = hot_grid_ids(conn, settings) if weights["hotspots"] > 0 else []
-    build.build_demand(conn, settings, area_wkt, weights, hot, since)
+    weights = build_demand(conn, settings, area_wkt, given_weights)
     conn.execute(text("DROP TABLE IF EXISTS siting_given"))
     conn.execute(text(GIVEN_SQL), {"features": json.dumps(features)})
     demand = conn.execute(text("SELECT i, kind, weight, locked FROM siting_demand ORDER BY i")).all()

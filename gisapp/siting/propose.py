@@ -85,6 +85,18 @@ FROM siting_option WHERE j = ANY(:js)
 """
 
 
+def build_demand(conn, settings: dict, area_wkt: str, given_weights: dict) -> dict:
+    """Build the temporary demand table of the area (WKT, lon/lat) with the configured weights, those given
+    over them; disputes count from ``siting.recent_days`` ago (local midnight). Returns the weights used."""
+    zone = ZoneInfo(settings["timezone"])
+    today = clock.now().astimezone(zone).date()
+    since = dt.datetime.combine(today - dt.timedelta(days=settings["siting"]["recent_days"]), dt.time(), zone)
+    weights = weights_of(settings, given_weights)
+    hot = hot_grid_ids(conn, settings) if weights["hotspots"] > 0 else []
+    build.build_demand(conn, settings, area_wkt, weights, hot, since)
+    return weights
+
+
 def propose(conn, settings: dict, request: Request) -> dict:
     """Proposed cameras for ``request`` over ``conn`` (temporary tables only: nothing is kept).
 
@@ -95,13 +107,8 @@ def propose(conn, settings: dict, request: Request) -> dict:
     area has no candidates or no demand worth watching.
     """
     siting = settings["siting"]
-    today = clock.now().astimezone(ZoneInfo(settings["timezone"])).date()
-    since = dt.datetime.combine(today - dt.timedelta(days=siting["recent_days"]), dt.time(),
-                                ZoneInfo(settings["timezone"]))
-    weights = weights_of(settings, request.weights)
-    hot = hot_grid_ids(conn, settings) if weights["hotspots"] > 0 else []
+    weights = build_demand(conn, settings, request.area_wkt, request.weights)
     kind_ranges = ranges(settings, request)
-    build.build_demand(conn, settings, request.area_wkt, weights, hot, since)
     build.build_options(conn, settings, request.area_wkt, kind_ranges, request.generated)
     inst, facts = build.read_instance(conn)
     if inst.options == 0:
