@@ -412,7 +412,8 @@ def city_database(scale: str, prefix: str = "gisapp_bench_routes"):
 
 
 def scale_run(scale: str, repeats: int) -> None:
-    from sqlalchemy import event, text
+    from sqlalchemy import text
+    from timing import time_statements
     from sqlalchemy.exc import DBAPIError
 
     from gisapp.patrol import propose, routing
@@ -466,21 +467,13 @@ def scale_run(scale: str, repeats: int) -> None:
                    **{k: settings["patrol"]["weights"][k] for k in ("gaps", "hotspots", "alarms")}}
         print(f"request: motorcycle from {code}'s base ({lon:.5f}, {lat:.5f}), 120 min, closed, weights {weights}")
 
-        statements: dict[str, float] = {}   # the SQL statements' own times, by their first words
+        captured: dict[str, tuple] = {}
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, parameters, context, executemany):
-            conn.info.setdefault("bench_started", []).append(time.perf_counter())
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, parameters, context, executemany):
-            took = time.perf_counter() - conn.info["bench_started"].pop()
-            key = " ".join(statement.split())[:70]
-            statements[key] = statements.get(key, 0.0) + took
+        def _gap_statement(statement, parameters):
             if "grid_coverage" in statement and "road_edge" in statement:
                 captured["gaps"] = (statement, parameters)
 
-        captured: dict[str, tuple] = {}
+        statements = time_statements(engine, 70, _gap_statement)  # the SQL statements' own times
 
         def one(routes: int) -> tuple[float, dict]:
             spent.clear()

@@ -272,7 +272,8 @@ def existing(url: str):
 
 def city_part(args) -> None:
     from routes import city_database
-    from sqlalchemy import create_engine, event, text
+    from sqlalchemy import create_engine, text
+    from timing import time_statements
     from sqlalchemy.pool import NullPool
 
     from gisapp.siting import instance as build
@@ -321,17 +322,7 @@ def city_part(args) -> None:
             return inst, facts
         build.read_instance = timed("read instance", read_sized)
 
-        statements: dict[str, float] = {}
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, parameters, context, executemany):
-            conn.info.setdefault("bench_started", []).append(time.perf_counter())
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, parameters, context, executemany):
-            took = time.perf_counter() - conn.info["bench_started"].pop()
-            key = " ".join(statement.split())[:90]
-            statements[key] = statements.get(key, 0.0) + took
+        statements = time_statements(engine, 90)
 
         def stats(conn):
             return conn.execute(text("SELECT temp_files, temp_bytes FROM pg_stat_database "
