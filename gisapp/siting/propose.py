@@ -69,13 +69,14 @@ def _by_kind(weights: np.ndarray, kinds: np.ndarray, mask: np.ndarray) -> dict[s
 
 def _in_order(inst, chosen: list[int]) -> list[int]:
     """``chosen`` ordered as the greedy would take them: each next the one adding most (the marginal curve falls)."""
-    left, order, covered = list(chosen), [], np.zeros(inst.cover.shape[1], dtype=bool)
-    while left:
-        gains = [float(inst.weight[(row := inst.cover.indices[inst.cover.indptr[j]:inst.cover.indptr[j + 1]])
-                                   [~covered[row]]].sum()) for j in left]
-        best = left.pop(int(np.argmax(gains)))
-        order.append(best)
-        covered[inst.cover.indices[inst.cover.indptr[best]:inst.cover.indptr[best + 1]]] = True
+    sub = inst.cover[chosen].tocsr()             # one sparse product a round: linear in the pairs, not in p²
+    uncovered, left, order = inst.weight.astype(float).copy(), np.ones(len(chosen), dtype=bool), []
+    for _ in chosen:
+        gains = np.where(left, sub @ uncovered, -np.inf)
+        best = int(np.argmax(gains))
+        left[best] = False
+        order.append(chosen[best])
+        uncovered[sub.indices[sub.indptr[best]:sub.indptr[best + 1]]] = 0.0
     return order
 
 
