@@ -36,7 +36,8 @@ def projected_srid(conn, settings: dict) -> int:
     return (32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1
 
 
-def _params(conn, settings: dict) -> dict:
+def statement_params(conn, settings: dict) -> dict:
+    """The coverage statement's parameters but the grids and the plan (see gisapp.coverage.sql)."""
     cov = settings["coverage"]
     reach = max(MAX_CORRIDOR_M, cov["road_buffer_m"], cov["alarm_patrol_reach_m"])
     return {"srid": projected_srid(conn, settings), "widths": json.dumps(settings["sight_width_m"]),
@@ -47,14 +48,15 @@ def _params(conn, settings: dict) -> dict:
             "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
 
 
-def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = None) -> None:
+def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = None,
+                  params: dict | None = None) -> None:
     """Compute day and night coverage of ``grid_ids`` over ``conn`` (the caller's transaction).
 
     With ``plan`` (a siting plan's id), its planned cameras count as online and the figures go to
-    plan_coverage, beside the real ones."""
+    plan_coverage, beside the real ones. ``params``: ``statement_params`` when the caller has them."""
     if not grid_ids:
         return
-    params = dict(_params(conn, settings), plan=plan)
+    params = dict(params or statement_params(conn, settings), plan=plan)
     statement = text(coverage_sql(plan is not None))
     for start in range(0, len(grid_ids), STATEMENT_GRIDS):
         conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
@@ -88,11 +90,12 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
         table = "coverage_dirty" if only_dirty else "grid"
         column = "grid_id" if only_dirty else "id"
         ids = conn.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
+        params = statement_params(conn, settings)
     batches = [list(ids[start:start + BATCH]) for start in range(0, len(ids), BATCH)]
 
     def run(batch: list[int]) -> int:
         with engine.begin() as conn:
-            compute_grids(conn, settings, batch)
+            compute_grids(conn, settings, batch, params=params)
         return len(batch)
 
     with tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress) as bar, \

@@ -2,7 +2,9 @@
 
 Everything is measured in metres in the projected CRS ``:srid``. Inputs come through the GiST
 indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom.
-Both periods are computed in one pass: only the patrol corridors depend on the time of day.
+Both periods are computed in one pass: only the patrol corridors depend on the time of day, so the
+gap the cameras and alarms leave is cut once per grid and each period's patrols are cut from it.
+Covered figures follow from the gap (the area of concern but the gap), so no union of all the nets is built.
 Parameters: ids (grid ids), day and night (times of day), srid, widths (JSON sight width by mode),
 road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach (metres, the
 straight-line fallback), alarm_reach_min (minutes by road), deg (a margin in degrees wide enough for
@@ -60,40 +62,33 @@ patrols AS (
            count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
     FROM near GROUP BY id
 ),
-per_grid AS MATERIALIZED (
-    SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern,
-           coalesce(ST_Intersection(cn.geom, c.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS cam,
-           coalesce(ST_Intersection(cn.geom, a.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS alarm,
-           p.u_day, p.u_night,
+per_grid AS MATERIALIZED (  -- each net's cover of the grid, uncut, and the gap the fixed nets leave: gaps are cut
+    -- from the area of concern itself, never from pieces already cut by it (whose recomputed edges left slivers along its own)
+    SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern, ST_Area(cn.geom) AS concern_m2,
+           c.u AS cam_u, a.u AS alarm_u, p.u_day, p.u_night,
+           coalesce(ST_Area(ST_Intersection(cn.geom, c.u)), 0) AS cam_m2,
+           coalesce(ST_Area(ST_Intersection(cn.geom, a.u)), 0) AS alarm_m2,
+           coalesce(ST_Difference(cn.geom, coalesce(ST_Union(c.u, a.u), c.u, a.u)), cn.geom) AS fixed_gap,
            coalesce(c.reaching, 0) AS reaching, coalesce(c.online, 0) AS online, coalesce(c.down, 0) AS down,
            coalesce(p.any_n, 0) AS any_n, coalesce(p.night_n, 0) AS night_n
     FROM g JOIN concern cn ON cn.id = g.id LEFT JOIN cams c ON c.id = g.id
     LEFT JOIN alarms a ON a.id = g.id LEFT JOIN patrols p ON p.id = g.id
 ),
-parts AS (  -- one row per grid and period
-    SELECT pg.id, pg.grid, pg.g4326, pg.concern, pg.cam, pg.alarm, pp.period,
-           coalesce(ST_Intersection(pg.concern, pp.u), ST_GeomFromText('POLYGON EMPTY', :srid)) AS patrol,
-           pg.reaching, pg.online, pg.down, pg.any_n, pg.night_n
-    FROM per_grid pg CROSS JOIN LATERAL (VALUES ('day', pg.u_day), ('night', pg.u_night)) AS pp(period, u)
-),
-covered AS (
-    SELECT parts.*, ST_UnaryUnion(ST_Collect(ARRAY[cam, alarm, patrol])) AS u,
-           ST_UnaryUnion(ST_Collect(cam, patrol)) AS watched
-    FROM parts
-),
-gapped AS (
-    SELECT covered.*, ST_Difference(concern, u) AS raw_gap FROM covered
+gapped AS MATERIALIZED (  -- one row per grid and period: that period's patrols, and what no net covers then
+    SELECT pg.*, pp.period, pp.patrol_u, coalesce(ST_Area(ST_Intersection(pg.concern, pp.patrol_u)), 0) AS patrol_m2,
+           coalesce(ST_Difference(pg.fixed_gap, pp.patrol_u), pg.fixed_gap) AS raw_gap
+    FROM per_grid pg CROSS JOIN LATERAL (VALUES ('day', pg.u_day), ('night', pg.u_night)) AS pp(period, patrol_u)
 ),
 kept AS (  -- gap parts at least min_gap square metres; smaller ones are slivers
     SELECT gapped.id, gapped.period, ST_Multi(ST_Collect(d.geom)) AS gap
     FROM gapped CROSS JOIN LATERAL ST_Dump(gapped.raw_gap) d
     WHERE ST_Area(d.geom) >= :min_gap GROUP BY gapped.id, gapped.period
 ),
-dispute_pts AS (  -- each grid's disputes, transformed once
+dispute_pts AS MATERIALIZED (  -- each grid's disputes, transformed once
     SELECT d.grid_id AS id, d.status <> 'closed' AS open, ST_Transform(d.geom, :srid) AS p
     FROM dispute d WHERE d.grid_id = ANY(:ids)
 ),
-alarm_pts AS (  -- each grid's alarm points; whether the patrols of each period reach them in time by road
+alarm_pts AS MATERIALIZED (  -- each grid's alarm points; whether the patrols of each period reach them in time by road
     -- (reach_alarm, kept by gisapp.patrol.reach) or, where that was not computed (no pgRouting, no
     -- roads), whether any active route is within the straight-line reach
     SELECT g.id, ST_Transform(a.geom, :srid) AS p,
@@ -107,7 +102,7 @@ alarm_pts AS (  -- each grid's alarm points; whether the patrols of each period 
                            AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
         WHERE rd.alarm_id IS NULL OR rn.alarm_id IS NULL) line ON true
 ),
-road_parts AS (  -- each grid's road pieces
+road_parts AS MATERIALIZED (  -- each grid's road pieces, all inside its area of concern
     SELECT g.id, ST_Intersection(ST_Transform(rd.geom, :srid), g.geom) AS part
     FROM g JOIN road rd ON rd.geom && g.g4326 AND ST_Intersects(rd.geom, g.g4326)
 ),
@@ -115,27 +110,31 @@ counted AS (
     SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2, dc.*, ac.*, rc.*
     FROM gapped gp LEFT JOIN kept k ON k.id = gp.id AND k.period = gp.period
     CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE ST_Intersects(dp.p, gp.u)) AS disputes_in, count(*) AS disputes_all,
+        SELECT count(*) FILTER (WHERE ST_Intersects(dp.p, gp.concern) AND (ST_Intersects(dp.p, gp.cam_u)
+                                   OR ST_Intersects(dp.p, gp.alarm_u) OR ST_Intersects(dp.p, gp.patrol_u))) AS disputes_in,
+               count(*) AS disputes_all,
                count(*) FILTER (WHERE dp.open AND k.gap IS NOT NULL AND ST_Intersects(dp.p, k.gap)) AS open_in_gap
         FROM dispute_pts dp WHERE dp.id = gp.id) dc
-    CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE ST_Intersects(ap.p, gp.watched)) AS alarms_in, count(*) AS alarms_all,
+    CROSS JOIN LATERAL (  -- an alarm is watched where a camera or a patrol covers its area of concern
+        SELECT count(*) FILTER (WHERE ST_Intersects(ap.p, gp.concern) AND (ST_Intersects(ap.p, gp.cam_u)
+                                   OR ST_Intersects(ap.p, gp.patrol_u))) AS alarms_in, count(*) AS alarms_all,
                count(*) FILTER (WHERE CASE gp.period WHEN 'day' THEN ap.far_day ELSE ap.far_night END) AS alarms_far
         FROM alarm_pts ap WHERE ap.id = gp.id) ac
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(ST_Length(rp.part)), 0) AS road_all,
-               coalesce(sum(ST_Length(ST_Intersection(rp.part, gp.u))), 0) AS road_in
+               coalesce(sum(CASE WHEN rp.part && gp.raw_gap THEN ST_Length(ST_Intersection(rp.part, gp.raw_gap)) END),
+                        0) AS road_gap
         FROM road_parts rp WHERE rp.id = gp.id) rc
 ),
-result AS (
-    SELECT c.*, ST_Area(c.concern) AS concern_m2, ST_Area(c.u) AS covered_m2,
-           CASE WHEN ST_Area(c.concern) > 0 THEN ST_Area(c.u) / ST_Area(c.concern) ELSE 1 END AS share
+result AS (  -- covered: the area of concern but its gap; road in: the road pieces but their length in the gap
+    SELECT c.*, greatest(c.concern_m2 - ST_Area(c.raw_gap), 0) AS covered_m2, greatest(road_all - road_gap, 0) AS road_in,
+           CASE WHEN c.concern_m2 > 0 THEN greatest(1 - ST_Area(c.raw_gap) / c.concern_m2, 0) ELSE 1 END AS share
     FROM counted c
 )
 INSERT INTO {{table}} ({{key}}grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
     gap_m2, gap_geom, cameras_reaching, cameras_online, disputes_in, disputes_out, alarms_in, alarms_out,
     road_m_in, road_m_out, flagged, reasons, computed_at)
-SELECT {{key_value}}id, period, concern_m2, ST_Area(cam), ST_Area(alarm), ST_Area(patrol), covered_m2, share,
+SELECT {{key_value}}id, period, concern_m2, cam_m2, alarm_m2, patrol_m2, covered_m2, share,
     gap_m2, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(gap, 4326)), 3)), reaching, online, disputes_in, disputes_all - disputes_in,
     alarms_in, alarms_all - alarms_in, road_in, road_all - road_in,
     gap_m2 > 0 OR share < :target,
