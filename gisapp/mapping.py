@@ -39,8 +39,7 @@ HEAT = {"radius": 22, "blur": 18, "max_zoom": 16, "min_opacity": 0.05}
 HEAT_GRADIENT = ["#0000ff", "#00ffff", "#00ff00", "#ffff00", "#ff0000"]
 # The coverage group's radio buttons end with this choice of none.
 COVERAGE_OFF = "关闭 Off"
-# The zoom an area is opened at when it is so large that fitting it would draw nothing: the smallest zoom at
-# which the points of the three nets are drawn.
+# The smallest zoom the map opens at, fitted to the user's area: where the points of the three nets are drawn.
 POINT_LAYERS = ("cameras", "alarms", "disputes")
 
 
@@ -59,18 +58,23 @@ def listing_key(layer: Layer) -> tuple:
 
 
 class OfflineMap(folium.Map):
-    """A folium map loading Leaflet (and Bootstrap's styles, as folium pages have) from static/vendor;
-    it draws no markers, so folium's marker scripts, icon fonts and jQuery are left out. Its scale (metric)
-    and legend are added by static/map.js, the legend above the scale in their corner."""
+    """A folium map loading Leaflet alone from static/vendor: it draws no markers and the page styles itself
+    (static/map.css), so folium's marker scripts, icon fonts, jQuery and Bootstrap are left out. Its scale
+    (metric) and legend are added by static/map.js, the legend above the scale in their corner."""
     default_js = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
-    default_css = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css"),
-                   ("bootstrap_css", f"{VENDOR}/bootstrap/bootstrap.min.css")]
+    default_css = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css")]
 
 
 class CatalogueTiles(plugins.VectorGridProtobuf):
-    """A catalogue layer drawn from our vector tiles on a canvas, styled by static/map.js; points in a pane of
-    their own, over the shades and outlines the panels draw (hot spots, a selected grid)."""
+    """A catalogue layer drawn from our vector tiles on a canvas (static/map.js, gisapp.vectorTiles: how they are
+    fetched, and their styles); points in a pane of their own, over the shades and outlines the panels draw (hot
+    spots, a selected grid)."""
     default_js = [("vectorGrid", f"{VENDOR}/vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = gisapp.vectorTiles({{ this.url|tojson }}, {{ this.options|tojavascript }});
+        {% endmacro %}
+    """)
 
     def __init__(self, layer: Layer, role: str):
         visible = set(layer.properties_for(role))
@@ -105,19 +109,20 @@ class CatalogueLabels(FoliumLayer):
 
 
 class FitArea(MacroElement):
-    """Open the map on an area (the user's grids, their team's area, the township): fitted to it, but at least at
-    ``min_zoom``, where the nets' points are drawn (static/map.js, gisapp.fitArea)."""
+    """Open the map on an area (the user's grids, their team's area, the township) in one step, before any layer
+    is added: fitted to it where that is at least ``min_zoom`` (the nets' points drawn), else on its middle at
+    ``detail_zoom`` (static/map.js, gisapp.fitArea)."""
     _template = Template("""
         {% macro script(this, kwargs) %}
-            gisapp.fitArea({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.min_zoom }});
+            gisapp.fitArea({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.min_zoom }}, {{ this.detail_zoom }});
         {% endmacro %}
     """)
 
-    def __init__(self, bounds: list[float], min_zoom: int):
+    def __init__(self, bounds: list[float], min_zoom: int, detail_zoom: int):
         super().__init__()
         west, south, east, north = (float(v) for v in bounds)
         self.bounds = htmlsafe_json_dumps([[south, west], [north, east]])
-        self.min_zoom = int(min_zoom)
+        self.min_zoom, self.detail_zoom = int(min_zoom), int(detail_zoom)
 
 
 class CatalogueHeat(plugins.HeatMap):
@@ -193,9 +198,16 @@ def _base_map(m: folium.Map, basemap: dict) -> None:
 
 
 def opening_zoom(layers: list[Layer]) -> int:
-    """The smallest zoom the map opens at: where the nets' points (cameras, alarms, disputes) are drawn."""
+    """The smallest zoom the map opens at fitted to an area: where the nets' points (cameras, alarms, disputes)
+    are drawn."""
     zooms = [layer.min_zoom for layer in layers if layer.id in POINT_LAYERS]
     return max(zooms) if zooms else 0
+
+
+def detail_zoom(layers: list[Layer]) -> int:
+    """The zoom the middle of an area too large to be fitted is opened at: where every layer on at first is drawn
+    (at a smaller zoom a city's points would crowd into a carpet of hundreds of thousands, fetched for nothing)."""
+    return max([opening_zoom(layers), *(layer.min_zoom for layer in layers if layer.show)])
 
 
 def build_map(layers: list[Layer], role: str, basemap: dict, bounds: list[float] | None) -> dict[str, str]:
@@ -206,7 +218,7 @@ def build_map(layers: list[Layer], role: str, basemap: dict, bounds: list[float]
     m = OfflineMap(location=[34.62, 114.52], zoom_start=12, tiles=None, prefer_canvas=True)
     _base_map(m, basemap)
     if bounds:  # before the layers: they fetch the tiles of the view they are added to
-        FitArea(bounds, opening_zoom(layers)).add_to(m)
+        FitArea(bounds, opening_zoom(layers), detail_zoom(layers)).add_to(m)
     elements: dict[str, list] = {}  # added in drawing order, listed by net
     for layer in sorted(layers, key=drawing_key):
         if layer.labels:

@@ -165,7 +165,7 @@ window.gisapp = (function () {
     if (!visible.length) { return; }
     var query = "lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
                 "&zoom=" + Math.round(map.getZoom()) + "&layers=" + visible.join(",");
-    fetch("/api/identify?" + query, { credentials: "same-origin" })
+    fetch("/api/identify?" + query, { credentials: "same-origin", priority: "high" })  // before any tile
       .then(function (r) { return r.ok ? r.json() : { layers: [] }; })
       .then(function (answer) {
         var sections = [];
@@ -184,6 +184,26 @@ window.gisapp = (function () {
       });
   }
   L.Map.addInitHook(function () { this.on("click", identify); });
+
+  // -- the catalogue's vector tiles --------------------------------------------------------------------------
+  /* A catalogue layer's tiles, fetched as a map client fetches them: 512 px tiles, which are the server's tiles
+     of the zoom before (a view needs a quarter as many requests), except at the layer's own minimum zoom, where
+     the server has none of the zoom before and 256 px tiles are fetched; at a low priority, so that a click's
+     identify goes first; none for the zooms passed through while zooming; a ring of one tile kept around the
+     view (as much as two of 256 px). */
+  var VectorTiles = L.VectorGrid.Protobuf.extend({
+    options: { fetchOptions: { credentials: "same-origin", priority: "low" }, updateWhenZooming: false, keepBuffer: 1 },
+    getTileSize: function () {
+      var size = this._tileZoom > this.options.minZoom ? 512 : 256;
+      return L.point(size, size);
+    },
+    _getVectorTilePromise: function (coords) {
+      var z = this.getTileSize().x === 512 ? coords.z - 1 : coords.z;
+      return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, L.extend(coords.clone(), { z: z }));
+    }
+  });
+
+  function vectorTiles(url, options) { return new VectorTiles(url, options); }
 
   /* The vectorTileLayerStyles of a catalogue layer's tiles (its option gisappLayer is its id); its
      configuration is remembered for identify's popups. */
@@ -285,16 +305,17 @@ window.gisapp = (function () {
   function labelLayer(config) { return new LabelLayer(config); }
 
   // -- the opening view -----------------------------------------------------------------------------------
-  /* Fit the map to the user's area ([[south, west], [north, east]]) in the part the legend (left) and the layer
-     switch (right) leave free — they are made after the layers, so their room is reckoned, not measured —, but at
-     least at minZoom, where the nets' points are drawn (an area too large for the screen opens on its middle).
-     Called before the layers are added, so that they fetch the tiles of this view only. */
-  function fitArea(map, bounds, minZoom) {
+  /* Open the map on the user's area ([[south, west], [north, east]]), in one step: fitted to it in the part the
+     legend (left) and the layer switch (right) leave free — they are made after the layers, so their room is
+     reckoned, not measured — where that is at least minZoom (the nets' points drawn), else on its middle at
+     detailZoom. Called before the layers are added, so that they fetch the tiles of this view only. */
+  function fitArea(map, bounds, minZoom, detailZoom) {
     var area = L.latLngBounds(bounds), size = map.getSize();
     if (!area.isValid()) { return; }
-    map.fitBounds(area, { paddingTopLeft: [Math.min(250, size.x * 0.25), 50],
-                          paddingBottomRight: [Math.min(340, size.x * 0.3), 30], maxZoom: 16, animate: false });
-    if (map.getZoom() < minZoom) { map.setView(area.getCenter(), minZoom, { animate: false }); }
+    var fit = map._getBoundsCenterZoom(area, { paddingTopLeft: [Math.min(250, size.x * 0.25), 50],
+                                               paddingBottomRight: [Math.min(340, size.x * 0.3), 30], maxZoom: 16 });
+    if (fit.zoom < minZoom) { fit = { center: area.getCenter(), zoom: detailZoom }; }
+    map.setView(fit.center, fit.zoom, { animate: false });
   }
 
   // -- the legend: only what the map draws ---------------------------------------------------------------
@@ -470,6 +491,6 @@ window.gisapp = (function () {
     clear();
   }
 
-  return { escapeHtml: escapeHtml, popupHtml: popupHtml, tileStyles: tileStyles, labelLayer: labelLayer,
-           fitArea: fitArea, localTime: localTime, valueText: valueText, init: init };
+  return { escapeHtml: escapeHtml, popupHtml: popupHtml, vectorTiles: vectorTiles, tileStyles: tileStyles,
+           labelLayer: labelLayer, fitArea: fitArea, localTime: localTime, valueText: valueText, init: init };
 })();

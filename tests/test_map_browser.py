@@ -6,6 +6,7 @@ copy of the demo of their own, served by a server of their own.
 """
 import datetime as dt
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -430,3 +431,104 @@ def test_road_and_grid_names_close_in(browser, live_demo):
                for i, a in enumerate(boxes) for b in boxes[i + 1:]) or len(boxes) < 2
     page.screenshot(path=str(OUTPUT / "map-names-16.png"))
     page.close()
+
+
+# -- what the first view fetches ---------------------------------------------------------------------------------
+
+# The map's zoom, its catalogue layers' minimum zooms, and the tiles its layers show as the server's tile URLs (a
+# 512 px tile is the server's tile of the zoom before).
+SHOWN_TILES = f"""() => {{
+    const map = {FIND_MAP}, shown = [], layers = {{}};
+    map.eachLayer(l => {{
+        if (!l.options.gisappLayer || !l._tiles) return;
+        layers[l.options.gisappLayer] = l.options.minZoom;
+        const before = l.getTileSize().x === 512 ? 1 : 0;
+        Object.values(l._tiles).forEach(t => shown.push(
+            `/tiles/${{l.options.gisappLayer}}/${{t.coords.z - before}}/${{t.coords.x}}/${{t.coords.y}}.pbf`));
+    }});
+    return {{zoom: map.getZoom(), shown, layers}};
+}}"""
+
+
+def tiles_asked(requests: list[str]) -> list[str]:
+    return [urlsplit(url).path for url in requests if urlsplit(url).path.startswith("/tiles/")]
+
+
+def check_tiles(asked: list[str], view: dict) -> None:
+    """Each tile asked for once, of a layer on the map, at the view's zoom (or the zoom before for a 512 px tile),
+    never below the layer's minimum zoom, and every one of them shown."""
+    assert len(asked) == len(set(asked)), "no tile asked for twice"
+    for path in asked:
+        _, _, layer, z, _, _ = path.split("/")
+        assert layer in view["layers"], f"{path}: the layer is off"
+        assert int(z) in (view["zoom"], view["zoom"] - 1) and int(z) >= view["layers"][layer], (path, view["zoom"])
+    assert set(asked) == set(view["shown"]), "the tiles asked for are the tiles shown"
+
+
+@pytest.mark.parametrize("login", ["center", "gridworker", "viewer"])
+def test_the_first_view_fetches_only_the_tiles_it_shows(browser, own_live, login):
+    """The view is set before the layers are added: no tile of another zoom, none of a layer that is off, each tile
+    once; zoomed out, a layer below its minimum zoom fetches nothing. A copy of the demo of its own (the center's and
+    the grid worker's maps show parties of disputes, which is audited)."""
+    base_url, _ = own_live
+    page = new_page(browser, viewport={"width": 1400, "height": 900})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_map(page, base_url, login)
+    settle(page)
+    view = page.evaluate(SHOWN_TILES)
+    check_tiles(tiles_asked(requests), view)
+    on = set(view["layers"])
+    assert {"cameras", "alarms", "disputes", "boundaries"} <= on and not {"alarm_areas", "sites", "gaps_day"} & on
+    assert page.evaluate(f"() => {FIND_MAP}.getZoom()") == view["zoom"], "the view stays where it opened"
+
+    requests.clear()
+    page.evaluate(f"() => {FIND_MAP}.setZoom(10, {{animate: false}})")
+    settle(page)
+    view = page.evaluate(SHOWN_TILES)
+    asked = tiles_asked(requests)
+    assert asked and not [p for p in asked if view["layers"][p.split("/")[2]] > 10]
+    assert set(asked) <= set(view["shown"])
+    page.close()
+
+
+# Leaflet's own icons, which its stylesheet loads only for a default marker or a closed layer switch (no page
+# draws either), and licences are vendored without being requested.
+NOT_REQUESTED = re.compile(r"^leaflet/images/|LICENSE")
+
+
+def test_no_page_loads_an_asset_it_does_not_use(browser, own_live):
+    """The pages (the map of each role, the dispute list, the report form, a route sheet, the sign-in and home
+    pages) load only vendored assets that exist, and between them every one that is vendored: nothing vendored is
+    left unused, and folium's defaults (Bootstrap, jQuery, Font Awesome, awesome-markers) are not loaded."""
+    base_url, demo = own_live
+    with demo.connect() as conn:
+        route = conn.execute(text("SELECT code FROM patrol_route ORDER BY code LIMIT 1")).scalar()
+    vendor = Path(__file__).resolve().parent.parent / "static" / "vendor"
+    vendored = {str(p.relative_to(vendor)) for p in vendor.rglob("*") if p.is_file()}
+    loaded: dict[str, int] = {}
+
+    def answered(response):
+        path = urlsplit(response.url).path
+        if path.startswith("/static/"):
+            loaded[path.removeprefix("/static/vendor/")] = response.status
+
+    for login in ("center", "leader", "planner", "gridworker", "viewer"):
+        page = new_page(browser, viewport={"width": 1400, "height": 900})
+        page.on("response", answered)
+        open_map(page, base_url, login)
+        page.wait_for_load_state("networkidle")
+        if login == "center":
+            for path in ("/", "/disputes", "/report", f"/patrol/routes/{route}/sheet"):
+                assert page.goto(base_url + path).status == 200, path
+                page.wait_for_load_state("networkidle")
+        page.close()
+    page = new_page(browser)
+    page.on("response", answered)
+    page.goto(base_url + "/login")
+    page.wait_for_load_state("networkidle")
+    page.close()
+    assert {path: status for path, status in loaded.items() if status not in (200, 304)} == {}
+    assert {path for path in loaded if not path.startswith("/static/")} == \
+        {path for path in vendored if not NOT_REQUESTED.search(path)}
+    assert not [path for path in loaded if re.search(r"bootstrap|jquery|fontawesome|awesome-markers", path)]
