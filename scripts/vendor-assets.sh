@@ -2,7 +2,7 @@
 # Fetches the JavaScript and CSS the pages use from the npm registry into static/vendor/ (run by hand,
 # results committed): the pages then load nothing from the internet. Versions are pinned here. Only what a
 # page loads: Leaflet and its plugins for the maps, Chart.js for the map's panels (folium's defaults, jQuery,
-# Bootstrap, Font Awesome and awesome-markers, are used by no page; tests/test_assets.py checks).
+# Bootstrap, Font Awesome and awesome-markers, are used by no page; tests/test_map_browser.py checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=static/vendor
