@@ -35,6 +35,8 @@ from gisapp.config import DEFAULTS
 from gisapp.models import ApiToken, Grid, PatrolTeam, User
 
 MIN_PASSWORD_LENGTH = 10
+# A token's last use is recorded when it was last recorded at least this long before.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 AUTH_DEFAULTS = DEFAULTS["auth"]
 
 
@@ -278,16 +280,31 @@ def issue_token(session: Session, user: User, days: int | None = None) -> str:
     return new_token(session, user, days)[0]
 
 
-def token_for(session: Session, token: str) -> ApiToken | None:
-    """The unexpired token ``token`` of an active user (marked used now, committed), or None."""
+def valid_token(session: Session, token: str) -> ApiToken | None:
+    """The unexpired token ``token`` of an active user, or None (nothing written)."""
     if not token or "\x00" in token:
         return None
-    now = clock.now()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.expires_at <= now or not row.user.active:
+    if row is None or row.expires_at <= clock.now() or not row.user.active:
         return None
-    row.last_used_at = now
-    session.commit()
+    return row
+
+
+def mark_used(conn, token: str, now: dt.datetime) -> bool:
+    """Record that ``token`` was used at ``now`` unless that was recorded less than ``LAST_USED_EVERY``
+    before (not committed); whether it wrote. Requests record it at most that often, not one by one."""
+    return conn.execute(update(ApiToken).where(
+        ApiToken.token_hash == _token_hash(token),
+        (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_EVERY))
+        .values(last_used_at=now)).rowcount > 0
+
+
+def token_for(session: Session, token: str) -> ApiToken | None:
+    """The unexpired token ``token`` of an active user (its use recorded as ``mark_used`` does, committed),
+    or None."""
+    row = valid_token(session, token)
+    if row is not None and mark_used(session, token, clock.now()):
+        session.commit()
     return row
 
 

@@ -7,12 +7,15 @@ signed-in users of another role get 403.
 A session cookie names its user and the user's ``session_version`` (``SignedInUser.get_id``): the
 user loader admits it only while the account is active and the version is the stored one, so signing
 out (which raises it), a new password or disabling ends every session, copies of the cookie included.
+Who a cookie or a token belongs to is kept per process for a second (``gisapp.request_db.cached``):
+a request asks the database nothing before its own work, and a token's use is written once a minute.
 Signing in is throttled (``gisapp.accounts.sign_in``): a lockout is a 429 with Retry-After.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,11 +25,13 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    request, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
-from gisapp import accounts, domain
+from gisapp import accounts, clock, domain
 from gisapp.api import ApiBlueprint, Refusal, is_api_request
+from gisapp.db import engine_for
 from gisapp.models import User
-from gisapp.request_db import db_session
+from gisapp.request_db import cached, db_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -63,10 +68,15 @@ def _load_user(user_id: str) -> SignedInUser | None:
     ident, _, version = user_id.partition(":")
     if not (ident.isdigit() and version.isdigit()):
         return None  # a cookie from before session versions: sign in again
-    user = db_session().get(User, int(ident))
-    if user is None or not user.active or (user.session_version or 0) != int(version):
-        return None
-    return SignedInUser.of(user)
+    url = current_app.config["DATABASE_URL"]
+
+    def load() -> SignedInUser | None:
+        with Session(engine_for(url)) as session:
+            user = session.get(User, int(ident))
+            if user is None or not user.active or (user.session_version or 0) != int(version):
+                return None
+            return SignedInUser.of(user)
+    return cached(("session", url, user_id), load)
 
 
 def bearer_user() -> SignedInUser | None:
@@ -74,9 +84,31 @@ def bearer_user() -> SignedInUser | None:
     if "bearer_user" not in g:
         header = request.headers.get("Authorization", "")
         secret = header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
-        row = accounts.token_for(db_session(), secret) if secret else None
-        g.bearer_user = SignedInUser.of(row.user, row.public_id) if row is not None else None
+        g.bearer_user = _token_user(secret) if secret else None
     return g.bearer_user
+
+
+def _token_user(secret: str) -> SignedInUser | None:
+    """The user of the valid token ``secret``, from the process's cache (``request_db.cached``); the
+    token's use is recorded at most once a minute (``accounts.mark_used``), in a transaction of its own."""
+    url = current_app.config["DATABASE_URL"]
+
+    def load() -> tuple[SignedInUser, dt.datetime, dt.datetime | None] | None:
+        with Session(engine_for(url)) as session:
+            row = accounts.valid_token(session, secret)
+            return None if row is None else (SignedInUser.of(row.user, row.public_id), row.expires_at,
+                                             row.last_used_at)
+    found = cached(("token", url, hashlib.sha256(secret.encode()).digest()), load)
+    if found is None:
+        return None
+    user, expires_at, last_used_at = found
+    now = clock.now()
+    if expires_at <= now:
+        return None
+    if last_used_at is None or now - last_used_at >= accounts.LAST_USED_EVERY:
+        with engine_for(url).begin() as conn:
+            accounts.mark_used(conn, secret, now)
+    return user
 
 
 @login_manager.request_loader
