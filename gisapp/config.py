@@ -114,12 +114,13 @@ DEFAULTS: dict = {
     # With DATABASE_URL (the owner's): the URL of the web server's own role (README, "The database");
     # None: the web server connects as DATABASE_URL's user.
     "app_database_url": None,
-    # gunicorn under `gisapp serve`: worker processes, threads each (gthread), seconds before a silent
-    # worker is restarted, seconds a stopping worker may finish its requests, seconds an idle
-    # keep-alive connection is kept, and how many reverse proxies in front (nginx: 1) are trusted to
-    # say the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto); 0: none, the default.
-    "serve": {"workers": 3, "threads": 8, "timeout_s": 60, "graceful_timeout_s": 30, "keepalive_s": 5,
-              "proxies": 0},
+    # gunicorn under `gisapp serve`: worker processes (0: one per core), threads each (gthread), seconds
+    # before a silent worker is restarted, seconds a stopping worker may finish its requests, seconds an
+    # idle keep-alive connection is kept, and how many reverse proxies in front (nginx: 1) are trusted to
+    # say the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto); 0: none, the default;
+    # the megabytes of vector tiles each process keeps by ETag (0: none).
+    "serve": {"workers": 0, "threads": 8, "timeout_s": 60, "graceful_timeout_s": 30, "keepalive_s": 5,
+              "proxies": 0, "tile_cache_mb": 32},
 }
 
 # Keys whose value in the file or overrides replaces the default whole, instead of being merged into it.

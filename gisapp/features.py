@@ -137,8 +137,3 @@ def layer_extent(conn, layer: Layer, params: dict) -> list[float] | None:
     box = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
                             f"(SELECT ST_Extent(src.geom) AS e FROM ({layer.sql}) AS src) AS x"), params).one()
     return None if box[0] is None else [round(v, 7) for v in box]
-
-
-def data_version(conn) -> int:
-    """A number that grows whenever any tracked table changes."""
-    return conn.execute(text("SELECT coalesce(sum(version), 0) FROM data_version")).scalar()

@@ -2,8 +2,10 @@
 
 gunicorn runs ``gthread`` workers: each worker process serves several requests at once on its
 threads, so a page's tile requests or a slow client do not hold up a click, and a new connection
-that sends nothing is handed back to the worker's poller instead of keeping a thread. Workers that
-stop answering are restarted (``--timeout``). For production, put a reverse proxy in front (nginx,
+that sends nothing is handed back to the worker's poller instead of keeping a thread. There is one
+worker per core by default (at least two): a request is mostly Python, which a process runs on one
+core at a time, and more processes than cores only take turns on them (bench/README.md, "tiles.py").
+Workers that stop answering are restarted (``--timeout``). For production, put a reverse proxy in front (nginx,
 docs/nginx.conf) and tell the app so (``--proxies 1``): it buffers slow clients and bodies, ends TLS
 and serves /static.
 
@@ -30,10 +32,15 @@ ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 LOGGER_CLASS = "gisapp.logging_setup.GunicornLogger"
 
 
+def worker_count(configured: int) -> int:
+    """The worker processes to run: as configured, or with 0 one per core, at least two."""
+    return configured or max(2, os.cpu_count() or 1)
+
+
 def gunicorn_arguments(host: str, port: int, serve: dict) -> list[str]:
     """gunicorn's command line for the app (``serve``: the configuration's ``serve`` table)."""
     return ["--bind", f"{host}:{port}", "--worker-class", "gthread",
-            "--workers", str(serve["workers"]), "--threads", str(serve["threads"]),
+            "--workers", str(worker_count(serve["workers"])), "--threads", str(serve["threads"]),
             "--timeout", str(serve["timeout_s"]), "--graceful-timeout", str(serve["graceful_timeout_s"]),
             "--keep-alive", str(serve["keepalive_s"]),
             "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", LOGGER_CLASS,
@@ -57,7 +64,7 @@ def proxied_app():
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", type=click.IntRange(1), help="gunicorn worker processes [serve.workers: 3].")
+@click.option("--workers", type=click.IntRange(1), help="gunicorn worker processes [serve.workers: 0, one per core].")
 @click.option("--threads", type=click.IntRange(1), help="Threads per worker [serve.threads: 8].")
 @click.option("--timeout", type=click.IntRange(1),
               help="Seconds before a worker that stopped answering is restarted [serve.timeout_s: 60].")
