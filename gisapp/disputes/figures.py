@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from gisapp import clock, domain
 
@@ -91,12 +92,12 @@ def _class(z: float) -> str:
 def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, dict]:
     """Getis-Ord Gi* of the disputes received in [start, end) per grid; {grid id: {count, z, p, class}}.
 
-    Neighbours are grids that touch (queen contiguity), found by PostGIS with the GiST index; the
-    statistic is esda's ``G_Local`` with star=True on binary weights, p-values from the normal
-    approximation (two-sided). With no disputes at all every grid is "none".
+    Neighbours are grids that touch (queen contiguity), found by PostGIS with the GiST index and kept
+    while the grids stay the same (``_grid_weights``); the statistic is esda's ``G_Local`` with star=True
+    on binary weights, p-values from the normal approximation (two-sided). With no disputes at all every
+    grid is "none".
     """
     from esda.getisord import G_Local
-    from libpysal.weights import W
 
     params = {"start": start, "end": end, "tz": settings["timezone"]}
     counts = conn.execute(text(
@@ -109,11 +110,7 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
         return {}
     if y.sum() == 0:
         return {i: {"count": 0, "z": 0.0, "p": 1.0, "class": "none"} for i in ids}
-    neighbours = {i: [] for i in ids}
-    for a, b in conn.execute(text("SELECT a.id, b.id FROM grid a JOIN grid b ON a.geom && b.geom AND a.id <> b.id "
-                                  "AND ST_Intersects(a.geom, b.geom)")):
-        neighbours[a].append(b)
-    weights = W(neighbours, id_order=ids, silence_warnings=True)
+    weights = _grid_weights(conn, ids)
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # separate clusters of grids are expected
         gi = G_Local(y, weights, transform="B", star=True, permutations=0)
@@ -121,6 +118,30 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
     p = np.clip(2 * np.asarray(gi.p_norm, dtype=float), 0, 1)
     return {i: {"count": int(n), "z": round(float(zi), 4), "p": round(float(pi), 6), "class": _class(zi)}
             for i, n, zi, pi in zip(ids, y, z, np.nan_to_num(p, nan=1.0))}
+
+
+# The last grid weights built, by database, grid version and the grids' ids: (key, weights).
+_WEIGHTS: list[tuple] = []
+GRID_VERSION_SQL = "SELECT version || '@' || changed_at FROM data_version WHERE table_name = 'grid'"
+
+
+def _grid_weights(conn, ids: list[int]):
+    """Binary queen-contiguity weights of the grids ``ids`` (in that order), each grid its own neighbour
+    too (Gi*); built by PostGIS once per version of the grids (a city's adjacency takes about a second)."""
+    from libpysal.weights import W, fill_diagonal
+
+    url = conn.get_bind().url if isinstance(conn, Session) else conn.engine.url
+    key = (str(url), conn.execute(text(GRID_VERSION_SQL)).scalar(), ids)
+    if _WEIGHTS and _WEIGHTS[0][0] == key:
+        return _WEIGHTS[0][1]
+    neighbours = {i: [] for i in ids}
+    for a, b in conn.execute(text("SELECT a.id, b.id FROM grid a JOIN grid b ON a.geom && b.geom AND a.id <> b.id "
+                                  "AND ST_Intersects(a.geom, b.geom)")):
+        neighbours[a].append(b)
+    weights = fill_diagonal(W(neighbours, id_order=ids, silence_warnings=True), 1)
+    weights.transform = "B"
+    _WEIGHTS[:] = [(key, weights)]
+    return weights
 
 
 # The last hot spots found, by what they were computed from (day, days, versions of disputes and grids).
