@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 from flask import Response, abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from gisapp import clock
 from gisapp.api import ApiBlueprint
@@ -52,7 +52,7 @@ class TileCache:
             return body
 
     def put(self, tag: str, body: bytes) -> None:
-        if len(body) > self.limit // 16:  # also: no cache at all with a limit of 0
+        if not self.limit or len(body) > self.limit // 16:
             return
         with self.lock:
             if tag not in self.tiles:
@@ -79,6 +79,12 @@ def tile_sql(layer: Layer, properties: list[str]) -> str:
         mvt AS (SELECT ST_AsMVTGeom({geom}, bounds.env, {EXTENT}, {BUFFER}, true) AS geom, {columns}
                 FROM ({layer.sql}) AS src, bounds WHERE {spatial_filter(layer, 'bounds.env4326')})
         SELECT ST_AsMVT(mvt.*, :name, {EXTENT}, 'geom') FROM mvt WHERE mvt.geom IS NOT NULL"""
+
+
+@functools.lru_cache(maxsize=256)
+def statement(sql: str) -> TextClause:
+    """``text(sql)``, made once (it parses the SQL for its parameters)."""
+    return text(sql)
 
 
 @functools.cache
@@ -123,7 +129,7 @@ def tile(layer_id: str, z: int, x: int, y: int):
     if body is None:
         params = dict(layer_params(), z=z, x=x, y=y, name=layer.id, tolerance=WORLD_M / 2 ** z / EXTENT / 2)
         with read_connection() as conn:
-            body = bytes(conn.execute(text(tile_sql(layer, layer.tile_properties_for(current_user.role))),
+            body = bytes(conn.execute(statement(tile_sql(layer, layer.tile_properties_for(current_user.role))),
                                       params).scalar() or b"")
         cache.put(tag, body)
     response = Response(body, mimetype=MVT)
