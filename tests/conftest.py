@@ -151,7 +151,7 @@ def demo_template(server_url):
 
 
 # Left out of the guard: the PostGIS catalogue, and the bearer tokens that signing in issues and
-# stamps (``tokens`` issues them once per session; every request with one sets last_used_at).
+# stamps (``tokens`` issues them once per session; their use sets last_used_at, once a minute).
 UNGUARDED = {"spatial_ref_sys", "api_token"}
 
 
