@@ -62,17 +62,19 @@ patrols AS (
            count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
     FROM near GROUP BY id
 ),
-per_grid AS MATERIALIZED (  -- each net's cover of the grid, uncut, and the gap the fixed nets leave: gaps are cut
-    -- from the area of concern itself, never from pieces already cut by it (whose recomputed edges left slivers along its own)
+per_grid AS MATERIALIZED (  -- each net's cover of the grid, uncut, and the gaps the cameras and then the alarms leave
+    -- (the cameras' area follows from theirs): gaps are cut from the area of concern itself, never from pieces
+    -- already cut by it (whose recomputed edges left slivers along its own)
     SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern, ST_Area(cn.geom) AS concern_m2,
            c.u AS cam_u, a.u AS alarm_u, p.u_day, p.u_night,
-           coalesce(ST_Area(ST_Intersection(cn.geom, c.u)), 0) AS cam_m2,
+           greatest(ST_Area(cn.geom) - ST_Area(cg.cam_gap), 0) AS cam_m2,
            coalesce(ST_Area(ST_Intersection(cn.geom, a.u)), 0) AS alarm_m2,
-           coalesce(ST_Difference(cn.geom, coalesce(ST_Union(c.u, a.u), c.u, a.u)), cn.geom) AS fixed_gap,
+           coalesce(ST_Difference(cg.cam_gap, a.u), cg.cam_gap) AS fixed_gap,
            coalesce(c.reaching, 0) AS reaching, coalesce(c.online, 0) AS online, coalesce(c.down, 0) AS down,
            coalesce(p.any_n, 0) AS any_n, coalesce(p.night_n, 0) AS night_n
     FROM g JOIN concern cn ON cn.id = g.id LEFT JOIN cams c ON c.id = g.id
     LEFT JOIN alarms a ON a.id = g.id LEFT JOIN patrols p ON p.id = g.id
+    CROSS JOIN LATERAL (SELECT coalesce(ST_Difference(cn.geom, c.u), cn.geom) AS cam_gap OFFSET 0) cg  -- computed once
 ),
 gapped AS MATERIALIZED (  -- one row per grid and period: that period's patrols, and what no net covers then
     SELECT pg.*, pp.period, pp.patrol_u, coalesce(ST_Area(ST_Intersection(pg.concern, pp.patrol_u)), 0) AS patrol_m2,
