@@ -21,6 +21,8 @@ from gisapp.features import DEGREES_PER_METRE
 
 BATCH = 100          # grids per transaction in a full recompute
 STATEMENT_GRIDS = 20  # grids per statement: more made PostgreSQL choose worse plans (measured)
+# The grids holding an alarm point (as the statement's alarm_pts finds them): their flags read the reach by road.
+ALARMED_SQL = "SELECT DISTINCT g.id FROM grid g JOIN alarm_point a ON a.geom && g.geom AND ST_Covers(g.geom, a.geom)"
 # Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.
 MAX_CORRIDOR_M = 500.0
 
@@ -81,25 +83,40 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
     """Recompute every grid (or only the dirty ones); return how many.
 
     Batches of grids are independent transactions, run on ``workers`` connections at once
-    (default: one per CPU core), so a whole city uses every core of the database machine.
+    (default: one per CPU core), so a whole city uses every core of the database machine. The
+    patrols' reach by road is refreshed first; in a full recompute, on one of those connections while
+    the others compute the grids without an alarm point, whose figures do not read it.
     """
     from gisapp.patrol import reach  # the patrol package builds on this one
-    with engine.begin() as conn:
-        reach.refresh(conn, settings, force=not only_dirty)
+
+    def refresh() -> None:
+        with engine.begin() as conn:
+            reach.refresh(conn, settings, force=not only_dirty)
+
+    if only_dirty:  # the refresh marks the grids of alarms whose reach changed dirty: it comes first
+        refresh()
     with engine.connect() as conn:
         table = "coverage_dirty" if only_dirty else "grid"
         column = "grid_id" if only_dirty else "id"
         ids = conn.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
+        alarmed = set() if only_dirty else set(conn.execute(text(ALARMED_SQL)).scalars())
         params = statement_params(conn, settings)
+    ids = sorted(ids, key=lambda grid: grid in alarmed)  # the grids not waiting for the reach first
     batches = [list(ids[start:start + BATCH]) for start in range(0, len(ids), BATCH)]
-
-    def run(batch: list[int]) -> int:
-        with engine.begin() as conn:
-            compute_grids(conn, settings, batch, params=params)
-        return len(batch)
 
     with tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress) as bar, \
             ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        refreshed = None if only_dirty else pool.submit(refresh)  # taken first: a batch never waits for a queued one
+
+        def run(batch: list[int]) -> int:
+            if refreshed and alarmed.intersection(batch):
+                refreshed.result()
+            with engine.begin() as conn:
+                compute_grids(conn, settings, batch, params=params)
+            return len(batch)
+
         for done in pool.map(run, batches):
             bar.update(done)
+        if refreshed:
+            refreshed.result()
     return len(ids)
