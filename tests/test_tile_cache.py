@@ -122,3 +122,28 @@ def test_gi_star_adjacency_is_kept_until_the_grids_change(own_demo, statements):
                           "WHERE NOT EXISTS (SELECT FROM dispute d WHERE d.grid_id = g.id))"))
     changed, rebuilt = hot_spots()
     assert rebuilt == 1 and len(changed) == len(first) - 1
+
+
+
+def test_coverage_computed_again_changes_the_coverage_tiles_etag(own_demo):
+    """grid_coverage has no trigger (it is written in parallel batches): compute_grids counts the change itself,
+    so coverage tiles are not revalidated from before (a change of settings recomputes with no table changed)."""
+    from sqlalchemy import create_engine
+
+    from gisapp.coverage import compute_grids
+    center = own_demo.headers("center")
+    with own_demo.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM grid "
+                                     "ORDER BY code LIMIT 1) g")).one()
+    x, y = tile_of(lon, lat, 14)
+    first = own_demo.client.get(f"/tiles/coverage_day/14/{x}/{y}.pbf", headers=center)
+    assert first.status_code == 200, first.data
+    engine = create_engine(own_demo.url)
+    try:
+        with engine.begin() as conn:
+            compute_grids(conn, own_demo.app.config["GISAPP"], list(conn.execute(text("SELECT id FROM grid")).scalars()))
+    finally:
+        engine.dispose()
+    again = own_demo.client.get(f"/tiles/coverage_day/14/{x}/{y}.pbf",
+                                headers={**center, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from gisapp.config import PERIODS  # noqa: F401 - the periods, as the API and the CLI know them from here
 from gisapp.coverage.sql import coverage_sql
+from gisapp.db import versions
 from gisapp.features import DEGREES_PER_METRE
 
 BATCH = 100          # grids per transaction in a full recompute
@@ -64,6 +65,7 @@ def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = 
         conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
     if plan is None:
         conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
+    versions.bump(conn, "plan_coverage" if plan is not None else "grid_coverage")  # last: the row is locked to commit
 
 
 def recompute_dirty(conn, settings: dict) -> int:
