@@ -14,35 +14,13 @@ window.gisappDisputePage = (function () {
   var STALE = "已被他人修改 changed by someone else since you opened it";
 
   // -- helpers ---------------------------------------------------------------------------------------
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var common = window.gisappCommon, byId = common.byId, el = common.el;
+  var request;  // set by init: the API's JSON requests with the page's CSRF token (static/common.js)
 
   function label(vocabulary, value) {
     if (value === null || value === undefined || value === "") { return "–"; }
     var known = labels[vocabulary] || {};
     return Object.prototype.hasOwnProperty.call(known, String(value)) ? known[String(value)] : String(value);
-  }
-
-  /* A request to the API: resolves with the answer's body, rejects with it (status added) when refused. */
-  function request(method, url, body) {
-    var init = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.headers["X-CSRFToken"] = opts.csrf;
-      init.body = JSON.stringify(body);
-    }
-    return fetch(url, init).then(function (r) {
-      return r.json().catch(function () { return { message: r.status + " " + r.statusText }; }).then(function (answer) {
-        if (!r.ok) { answer.status = r.status; throw answer; }
-        return answer;
-      });
-    });
   }
 
   function problem(err) {
@@ -764,6 +742,7 @@ window.gisappDisputePage = (function () {
   // -- start -------------------------------------------------------------------------------------------------
   function init(options) {
     opts = options;
+    request = common.requester(opts.csrf);
     Object.keys(opts.labels).forEach(function (name) {
       labels[name] = {};
       opts.labels[name].forEach(function (pair) { labels[name][pair[0]] = pair[1]; });

@@ -6,20 +6,9 @@ window.gisappDisputes = (function () {
   "use strict";
   var HOTSPOT_COLOURS = { hot_99: "#b2182b", hot_95: "#ef8a62", hot_90: "#fddbc7",
                           cold_90: "#d1e5f0", cold_95: "#67a9cf", cold_99: "#2166ac" };
-  var map, options, vocabulary, charts = {}, hotspotLayer = null, pickMarker = null, picking = false;
+  var map, options, vocabulary, charts = {}, hotspotLayer = null, pickMarker = null, picking = false, loaded = false;
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function getJson(url) {
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      return r.json().then(function (body) { if (!r.ok) { throw body; } return body; });
-    });
-  }
+  var el = window.gisappCommon.el, getJson = window.gisappCommon.getJson;
 
   function period() {
     var q = [], from = document.getElementById("dp-from").value, to = document.getElementById("dp-to").value;
@@ -179,13 +168,13 @@ window.gisappDisputes = (function () {
   function toggle() {
     var open = !document.getElementById("dp-panel").classList.toggle("collapsed");
     map.getContainer().classList.toggle("dp-open", open);  /* the layer control moves aside */
+    if (open && !loaded) { load(); }
   }
 
-  function init(theMap, opts) {
-    map = theMap;
-    options = opts;
-    map.on("click", picked);
-    document.getElementById("dp-toggle").addEventListener("click", toggle);
+  /* The panel's contents are asked for when it is first opened, not with the map: its figures and lists
+     would compete with the first view's tiles for the browser's connections. */
+  function load() {
+    loaded = true;
     getJson("/api/disputes/vocabulary").then(function (v) {
       vocabulary = v;
       var form = document.getElementById("dp-intake");
@@ -206,6 +195,13 @@ window.gisappDisputes = (function () {
       }
       showFigures();
     });
+  }
+
+  function init(theMap, opts) {
+    map = theMap;
+    options = opts;
+    map.on("click", picked);
+    document.getElementById("dp-toggle").addEventListener("click", toggle);
   }
 
   return { init: init };

@@ -10,23 +10,7 @@ window.gisappFlagged = (function () {
   var map, opts, reasons = {}, rows = [], sort = { key: "gap_m2", descending: true }, seq = 0, chosen = null;
   var selection, chosenSeq = 0, own = {}, teamVillages = {};
 
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function getJson(url) {
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (!r.ok) { throw body; }
-        return body;
-      });
-    });
-  }
+  var common = window.gisappCommon, byId = common.byId, el = common.el, getJson = common.getJson;
 
   function say(text, kind) {
     var box = byId("fg-message");

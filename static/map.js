@@ -155,8 +155,11 @@ window.gisapp = (function () {
   var GEOMETRY_ORDER = { point: 0, line: 1, polygon: 2 };
   var configs = {};
 
+  /* A click on the map lists what is under it, unless a panel is drawing on the map (class gisapp-drawing on its
+     container): then the click places a point, and a popup (opened, it pans the map to fit) would get in the way. */
   function identify(e) {
     var map = e.target, visible = [];
+    if (map.getContainer().classList.contains("gisapp-drawing")) { return; }
     map.eachLayer(function (layer) {
       if (layer.options && layer.options.gisappLayer && configs[layer.options.gisappLayer]) {
         visible.push(layer.options.gisappLayer);

@@ -17,38 +17,8 @@ window.gisappPatrol = (function () {
   var candidate = null, proposals = [], proposalRequest = null, routeFeatures = {}, gridCache = {};
 
   // -- small helpers -------------------------------------------------------------------------------
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function label(vocabulary, value) {
-    return Object.prototype.hasOwnProperty.call(vocabulary || {}, value) ? vocabulary[value] : value;
-  }
-
-  /* A JSON request in the browser session (with its CSRF token when it writes); rejects with the
-     error body ({error, status, message, field, problems}) when the answer is not 2xx. */
-  function request(method, url, body) {
-    var init = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (method !== "GET") { init.headers["X-CSRFToken"] = opts.csrf; }
-    return fetch(url, init).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (answer) {
-        if (!r.ok) {
-          answer.status = answer.status || r.status;
-          throw answer;
-        }
-        return answer;
-      });
-    });
-  }
+  var common = window.gisappCommon, byId = common.byId, el = common.el, label = common.label;
+  var request;  // set by init: the API's JSON requests with the page's CSRF token (static/common.js)
 
   function say(id, text, kind) {
     var box = byId(id);
@@ -335,6 +305,7 @@ window.gisappPatrol = (function () {
     byId("pp-draw").classList.toggle("active", on);
     map.getContainer().style.cursor = on ? "crosshair" : "";
     map.getContainer().classList.toggle("pp-drawing", on);
+    map.getContainer().classList.toggle("gisapp-drawing", on);  /* no identify popups meanwhile (map.js) */
   }
 
   function drawShape(geometry) {
@@ -714,6 +685,7 @@ window.gisappPatrol = (function () {
   function init(theMap, options) {
     map = theMap;
     opts = options;
+    request = common.requester(opts.csrf);
     labels = {};
     order = {};
     Object.keys(options.labels).forEach(function (name) {  // [value, label] pairs, in the vocabulary's order

@@ -23,39 +23,8 @@ window.gisappSiting = (function () {
   var plan = null, planSeq = 0, listSeq = 0, compared = {}, deleting = null;
 
   // -- small helpers -------------------------------------------------------------------------------
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function label(vocabulary, value) {
-    return Object.prototype.hasOwnProperty.call(vocabulary || {}, value) ? vocabulary[value] : value;
-  }
-
-  /* A JSON request in the browser session (with its CSRF token when it writes); rejects with the
-     error body ({error, status, message, field, problems}) when the answer is not 2xx. */
-  function request(method, url, body) {
-    var init = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (method !== "GET") { init.headers["X-CSRFToken"] = opts.csrf; }
-    return fetch(url, init).then(function (r) {
-      if (r.status === 204) { return {}; }
-      return r.json().catch(function () { return {}; }).then(function (answer) {
-        if (!r.ok) {
-          answer.status = answer.status || r.status;
-          throw answer;
-        }
-        return answer;
-      });
-    });
-  }
+  var common = window.gisappCommon, byId = common.byId, el = common.el, label = common.label;
+  var request;  // set by init: the API's JSON requests with the page's CSRF token (static/common.js)
 
   function say(id, text, kind) {
     var box = byId(id);
@@ -283,6 +252,7 @@ window.gisappSiting = (function () {
     byId("sp-draw").classList.toggle("active", on);
     byId("sp-draw").textContent = on ? "完成 Finish" : "绘制范围 Draw";
     map.getContainer().classList.toggle("sp-drawing", on);
+    map.getContainer().classList.toggle("gisapp-drawing", on);  /* no identify popups meanwhile (map.js) */
     if (on) {
       map.doubleClickZoom.disable();
       setAreaBy("polygon");
@@ -1015,18 +985,13 @@ window.gisappSiting = (function () {
     byId("sp-draw-clear").addEventListener("click", clearDrawn);
     byId("sp-save").addEventListener("submit", save);
     map.on("click", clicked);
-    // While drawing, a click places a corner: the identify popup it also brings is not opened (opened and closed,
-    // it would still pan the map to fit, and a click while the map pans is lost).
-    var addLayer = map.addLayer;
-    map.addLayer = function (layer) {
-      return drawing && layer instanceof L.Popup ? this : addLayer.call(this, layer);
-    };
     updateSave();
   }
 
   function init(theMap, options) {
     map = theMap;
     opts = options;
+    request = common.requester(opts.csrf);
     labels = {};
     order = {};
     Object.keys(options.labels).forEach(function (name) {  // [value, label] pairs, in the vocabulary's order

@@ -127,11 +127,14 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     center_map(page, lat_mid - 0.004, lon_mid, 15)  # the waypoints in the upper half, clear of panel and legend
     page.click("#pp-draw")
     page.fill("#pp-windows", "20:00-23:30")
+    identified = []
+    page.on("request", lambda r: identified.append(r.url) if "/api/identify?" in r.url else None)
     click_at(page, *WAYPOINTS[0])
     with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200) as evaluated:
         click_at(page, *WAYPOINTS[1])
     figures = evaluated.value.json()
     assert figures["length_m"] > 500 and figures["grids"]
+    assert identified == [] and page.locator(".leaflet-popup").count() == 0  # waypoints, not questions
     expect(page.locator("#pp-eval .pp-eval-figures")).to_contain_text("长度 length")
     expect(page.locator("#pp-eval .pp-eval-figures")).to_contain_text(f"{figures['length_m'] / 1000:.2f} km")
     rows = page.locator("#pp-eval .pp-eval-grids tbody tr")
