@@ -25,15 +25,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,6 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from chromium import FIND_MAP, SETTLED, launch, new_page, open_map  # noqa: E402
+from serving import gisapp_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 # Before any page script: remember, for every tile layer, when each tile was asked for and drawn, and the map's
@@ -97,29 +93,8 @@ ASSET_TYPES = {"script", "stylesheet", "font", "image"}
 @contextlib.contextmanager
 def server(url: str, tree: Path, label: str):
     """``gisapp serve`` on a free port against ``url``, serving the code of the checkout ``tree``; yields its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(16), PYTHONPATH=str(tree))
-    log = tempfile.NamedTemporaryFile("w+", prefix=f"bench-mappage-{label}-", suffix=".log", delete=False)
-    # gunicorn puts its working directory first on sys.path: the checkout's own, so that its code is served
-    process = subprocess.Popen([str(ROOT / ".venv/bin/gisapp"), "serve", "--port", str(port)], env=env, cwd=tree,
-                               stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server of {tree} did not start; see {log.name}")
-            time.sleep(0.5)
+    with gisapp_server(url, env={"PYTHONPATH": str(tree)}, cwd=tree, name=f"bench-mappage-{label}") as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 def describe(tree: Path) -> str:

@@ -33,9 +33,7 @@ import http.client
 import json
 import math
 import os
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +56,7 @@ from gisapp.db.server import libpq_dsn  # noqa: E402
 from gisapp.disputes.figures import hotspots  # noqa: E402
 from gisapp.features import sql_params  # noqa: E402
 from gisapp.views.tiles import EXTENT, WORLD_M, tile_sql  # noqa: E402
+from serving import gisapp_server  # noqa: E402
 
 LAYERS = ("cameras", "coverage_day", "gaps_day")
 ZOOMS = (12, 14, 16)
@@ -117,31 +116,9 @@ def pick_tiles(engine, count: int) -> dict[int, list[tuple[int, int]]]:
 def server(url: str, options: list[str], serve: dict | None = None):
     """``gisapp serve`` on a free port against ``url`` with ``options`` (and ``serve`` settings); yields
     (host, port)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(16))
-    if serve:
-        env["GISAPP_SERVE"] = json.dumps(serve)
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-tiles-", suffix=".log", delete=False)
-    process = subprocess.Popen([str(ROOT / ".venv/bin/gisapp"), "serve", "--port", str(port), *options], env=env,
-                               stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start; see {log.name}")
-            time.sleep(0.5)
+    with gisapp_server(url, options, env={"GISAPP_SERVE": json.dumps(serve)} if serve else None,
+                       name="bench-tiles") as port:
         yield "127.0.0.1", port
-    finally:
-        process.terminate()
-        process.wait(30)
-        print(f"(server log: {log.name})")
 
 
 def sign_in(host: str, port: int) -> str:
