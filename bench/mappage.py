@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from chromium import FIND_MAP, SETTLED, launch, new_page, open_map  # noqa: E402
-from serving import gisapp_server  # noqa: E402
+from serving import city_url, gisapp_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 # Before any page script: remember, for every tile layer, when each tile was asked for and drawn, and the map's
@@ -200,13 +200,7 @@ def main() -> None:
                         help="the browser window, WIDTHxHEIGHT [1400x900]")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        if args.url:
-            url = args.url
-        else:
-            from routes import city_database
-            city = stack.enter_context(city_database("city", prefix="gisapp_bench_mappage"))
-            url = city.engine.url.render_as_string(hide_password=False)
-            print(f"city loaded in {city.loaded:.0f} s, its coverage in {city.covered:.0f} s")
+        url = city_url(stack, args.url, "gisapp_bench_mappage")
         trees = {"before": args.before, "after": args.after} if args.before else {"after": args.after}
         trees = {label: tree.resolve() for label, tree in trees.items()}
         bases = {label: stack.enter_context(server(url, tree, label)) for label, tree in trees.items()}

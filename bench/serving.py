@@ -45,3 +45,14 @@ def gisapp_server(url: str, options: list[str] = (), *, env: dict | None = None,
         process.terminate()
         process.wait(30)
         print(f"(server log: {log.name})")
+
+
+def city_url(stack: contextlib.ExitStack, url: str | None, prefix: str) -> str:
+    """``url`` when given, else the URL of a fresh database holding the demo city and its coverage
+    (``routes.city_database``), dropped when ``stack`` closes."""
+    if url:
+        return url
+    from routes import city_database
+    city = stack.enter_context(city_database("city", prefix=prefix))
+    print(f"city loaded in {city.loaded:.0f} s, its coverage in {city.covered:.0f} s")
+    return city.engine.url.render_as_string(hide_password=False)

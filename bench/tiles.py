@@ -56,7 +56,7 @@ from gisapp.db.server import libpq_dsn  # noqa: E402
 from gisapp.disputes.figures import hotspots  # noqa: E402
 from gisapp.features import sql_params  # noqa: E402
 from gisapp.views.tiles import EXTENT, WORLD_M, tile_sql  # noqa: E402
-from serving import gisapp_server  # noqa: E402
+from serving import city_url, gisapp_server  # noqa: E402
 
 LAYERS = ("cameras", "coverage_day", "gaps_day")
 ZOOMS = (12, 14, 16)
@@ -266,13 +266,7 @@ def main() -> None:
                         help="run the concurrency part once more on a server keeping no tiles (tile_cache_mb = 0)")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        if args.url:
-            url = args.url
-        else:
-            from routes import city_database
-            city = stack.enter_context(city_database("city", prefix="gisapp_bench_tiles"))
-            url = city.engine.url.render_as_string(hide_password=False)
-            print(f"city loaded in {city.loaded:.0f} s, its coverage in {city.covered:.0f} s")
+        url = city_url(stack, args.url, "gisapp_bench_tiles")
         settings = load_settings({"database_url": url})
         engine = create_engine(url)
         stack.callback(engine.dispose)
