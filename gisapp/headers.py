@@ -12,6 +12,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 from markupsafe import Markup
 
+from gisapp.mapping import BASEMAPS
+
 SELF = "'self'"
 # Inline <script> and <style> elements run only with the request's nonce; style attributes (the
 # legend's colour swatches, Leaflet's positions) are allowed, as they cannot run code.
@@ -41,7 +43,6 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
 
 def image_origins(basemap: dict) -> list[str]:
     """The origins the base map's tiles come from when they are not ours ({s} subdomains as ``*``)."""
-    from gisapp.mapping import BASEMAPS
     url = basemap.get("url", "") if basemap.get("type") == "local" else BASEMAPS.get(basemap.get("type"), ("",))[0]
     parts = urlsplit(url)
     if not parts.scheme:
