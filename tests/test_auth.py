@@ -15,6 +15,7 @@ def test_login_logout_and_home(client, users):
     home = client.get("/")
     assert home.status_code == 200 and "网格 grids" in home.get_data(as_text=True)
     assert "chief (综治中心 center)" in home.get_data(as_text=True), "the role by its label, not its code"
+    assert "chief (综治中心 center)" in client.get("/map").get_data(as_text=True), "on the map's bar too"
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert client.get("/").status_code == 302
 

@@ -210,4 +210,4 @@ def map_page():
                    if highlight and highlight["grids" if key == "own_grids" else "routes"]]
     return render_template("map.html", map=parts, legend=legend(layers), panel=panel, patrol=patrol, siting=siting,
                            flagged=flagged, page=page, hotspots=hotspot_legend() if panel else None,
-                           own_entries=own_entries, user_label=f"{current_user.login} ({role})")
+                           own_entries=own_entries)
