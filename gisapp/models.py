@@ -596,6 +596,29 @@ plan_coverage = Table(
 coverage_dirty = Table("coverage_dirty", Base.metadata,
                        Column("grid_id", Integer, ForeignKey("grid.id", ondelete="CASCADE"), primary_key=True))
 
+# Each grid's area of concern and road pieces in the projected CRS ``srid`` (see gisapp.coverage and
+# migration 0011): made from the grid, the roads and the settings only; rows made with other settings
+# are rebuilt, and triggers delete the rows of grids whose roads or geometry changed. Read by grid id
+# only (no spatial index); the SRID is a setting, so the geometry columns have none of their own.
+grid_concern = Table(
+    "grid_concern", Base.metadata,
+    Column("grid_id", Integer, ForeignKey("grid.id", name="fk_grid_concern_grid_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("srid", Integer, nullable=False),
+    Column("road_buffer_m", Float, nullable=False),
+    Column("near_roads", Boolean, nullable=False),  # made with roads (the grid near them), or without (the whole grid)
+    Column("geom", Geometry(None, spatial_index=False), nullable=False),
+    Column("area_m2", Float, nullable=False),
+)
+# Each road's piece inside a grid (its length not zero), measured with its grid's concern.
+grid_road_piece = Table(
+    "grid_road_piece", Base.metadata,
+    Column("grid_id", Integer, ForeignKey("grid_concern.grid_id", name="fk_grid_road_piece_grid_id",
+                                          ondelete="CASCADE"), primary_key=True),
+    Column("road_id", Integer, primary_key=True),   # no foreign key: a road's change drops its grids' rows (trigger)
+    Column("geom", Geometry(None, spatial_index=False), nullable=False),
+)
+
 
 # One step of a dispute's closed loop (受理 → 分流 → 办理 → 反馈 → 结单, 回访): append-only.
 dispute_event = Table(

@@ -16,12 +16,13 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from gisapp.config import PERIODS  # noqa: F401 - the periods, as the API and the CLI know them from here
-from gisapp.coverage.sql import coverage_sql
+from gisapp.coverage.sql import CONCERN_PIECES_SQL, CONCERN_SQL, STALE_CONCERN_SQL, coverage_sql
 from gisapp.db import versions
 from gisapp.features import DEGREES_PER_METRE
 
 BATCH = 100          # grids per transaction in a full recompute
 STATEMENT_GRIDS = 20  # grids per statement: more made PostgreSQL choose worse plans (measured)
+CONCERN_GRIDS = 100   # grids per statement building the areas of concern
 # The grids holding an alarm point (as the statement's alarm_pts finds them): their flags read the reach by road.
 ALARMED_SQL = "SELECT DISTINCT g.id FROM grid g JOIN alarm_point a ON a.geom && g.geom AND ST_Covers(g.geom, a.geom)"
 # Widest reach of anything near a grid: corridors (CHECK: at most 500 m), road buffer, alarm reach.
@@ -51,15 +52,34 @@ def statement_params(conn, settings: dict) -> dict:
             "has_roads": bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM road)")).scalar())}
 
 
+def build_concern(conn, params: dict, grid_ids: list[int]) -> None:
+    """Make the area of concern and road pieces of ``grid_ids`` anew (grid_concern, grid_road_piece)."""
+    for start in range(0, len(grid_ids), CONCERN_GRIDS):
+        ids = dict(params, ids=grid_ids[start:start + CONCERN_GRIDS])
+        conn.execute(text(CONCERN_SQL), ids)
+        for statement in CONCERN_PIECES_SQL:
+            conn.execute(text(statement), ids)
+
+
+def ensure_concern(conn, params: dict, grid_ids: list[int]) -> int:
+    """Build the area of concern of those of ``grid_ids`` that have none made with ``params``' settings
+    (a new grid, one whose roads or geometry changed, another CRS or road buffer); return how many."""
+    stale = conn.execute(text(STALE_CONCERN_SQL), {**params, "ids": list(grid_ids)}).scalars().all()
+    build_concern(conn, params, list(stale))
+    return len(stale)
+
+
 def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = None,
                   params: dict | None = None) -> None:
     """Compute day and night coverage of ``grid_ids`` over ``conn`` (the caller's transaction).
 
-    With ``plan`` (a siting plan's id), its planned cameras count as online and the figures go to
-    plan_coverage, beside the real ones. ``params``: ``statement_params`` when the caller has them."""
+    Their areas of concern are built first where missing or stale. With ``plan`` (a siting plan's
+    id), its planned cameras count as online and the figures go to plan_coverage, beside the real
+    ones. ``params``: ``statement_params`` when the caller has them."""
     if not grid_ids:
         return
     params = dict(params or statement_params(conn, settings), plan=plan)
+    ensure_concern(conn, params, grid_ids)
     statement = text(coverage_sql(plan is not None))
     for start in range(0, len(grid_ids), STATEMENT_GRIDS):
         conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))

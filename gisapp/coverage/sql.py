@@ -1,14 +1,55 @@
 """The coverage statement: one set-based query per batch of grids and time of day.
 
 Everything is measured in metres in the projected CRS ``:srid``. Inputs come through the GiST
-indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom.
+indexes on grid.geom, camera.view_geom, alarm_point.reach_geom, patrol_route.geom and road.geom,
+and each grid's area of concern and road pieces are read from grid_concern and grid_road_piece
+(made by the CONCERN statements below, which the coverage statement requires to be current).
 Both periods are computed in one pass: only the patrol corridors depend on the time of day, so the
 gap the cameras and alarms leave is cut once per grid and each period's patrols are cut from it.
 Covered figures follow from the gap (the area of concern but the gap), so no union of all the nets is built.
 Parameters: ids (grid ids), day and night (times of day), srid, widths (JSON sight width by mode),
-road_buffer, road_deg (the road buffer in degrees), has_roads, min_gap, target, alarm_reach (metres, the
-straight-line fallback), alarm_reach_min (minutes by road), deg (a margin in degrees wide enough for
-any corridor or alarm reach), plan (a siting plan whose planned cameras count as online, or NULL).
+min_gap, target, alarm_reach (metres, the straight-line fallback), alarm_reach_min (minutes by road),
+deg (a margin in degrees wide enough for any corridor or alarm reach), plan (a siting plan whose
+planned cameras count as online, or NULL).
+"""
+
+# Each grid's area of concern (:ids): the grid within :road_buffer metres of a road when there are roads
+# (:has_roads; :road_deg, the buffer in degrees, finds them by index), else the whole grid; with its area.
+# Upserted first: its row lock orders concurrent builders of a grid.
+CONCERN_SQL = """
+WITH g AS (
+    SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom FROM grid gr WHERE gr.id = ANY(:ids)
+),
+concern AS MATERIALIZED (
+    SELECT g.id, CASE WHEN NOT :has_roads THEN g.geom ELSE coalesce(ST_Intersection(g.geom, (
+        SELECT ST_Union(ST_Buffer(ST_Transform(rd.geom, :srid), :road_buffer, 'quad_segs=4'))
+        FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :road_deg))), ST_GeomFromText('POLYGON EMPTY', :srid))
+        END AS geom
+    FROM g
+)
+INSERT INTO grid_concern (grid_id, srid, road_buffer_m, near_roads, geom, area_m2)
+SELECT id, :srid, :road_buffer, :has_roads, geom, ST_Area(geom) FROM concern
+ON CONFLICT (grid_id) DO UPDATE SET srid = EXCLUDED.srid, road_buffer_m = EXCLUDED.road_buffer_m,
+    near_roads = EXCLUDED.near_roads, geom = EXCLUDED.geom, area_m2 = EXCLUDED.area_m2
+"""
+# Then its road pieces, made anew: each road cut by the grid (all inside its area of concern); pieces of
+# no length (a road touching the grid) count for nothing and are not kept.
+CONCERN_PIECES_SQL = [
+    "DELETE FROM grid_road_piece WHERE grid_id = ANY(:ids)",
+    """INSERT INTO grid_road_piece (grid_id, road_id, geom)
+    SELECT id, road_id, part FROM (
+        SELECT gr.id, rd.id AS road_id,
+               ST_Intersection(ST_Transform(rd.geom, :srid), ST_Transform(gr.geom, :srid)) AS part
+        FROM grid gr JOIN road rd ON rd.geom && gr.geom AND ST_Intersects(rd.geom, gr.geom)
+        WHERE gr.id = ANY(:ids)) p
+    WHERE ST_Length(part) > 0""",
+]
+# The grids of :ids whose area of concern is missing or was made with other settings.
+STALE_CONCERN_SQL = """
+SELECT id FROM unnest(CAST(:ids AS integer[])) AS id WHERE NOT EXISTS (
+    SELECT 1 FROM grid_concern c WHERE c.grid_id = id AND c.srid = :srid AND c.road_buffer_m = :road_buffer
+    AND c.near_roads = :has_roads)
+ORDER BY id
 """
 
 # A route patrols at time t when one of its windows contains t (a window may cross midnight);
@@ -21,14 +62,9 @@ IN_PLAN = "(c.status = 'planned' AND c.plan_id = CAST(:plan AS integer))"
 ONLINE = f"(c.status = 'online' OR {IN_PLAN})"
 
 COVERAGE_SQL = f"""
-WITH g AS (
-    SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom FROM grid gr WHERE gr.id = ANY(:ids)
-),
-concern AS MATERIALIZED (  -- the area of concern: the grid near roads when there are roads, else the whole grid
-    SELECT g.id, CASE WHEN NOT :has_roads THEN g.geom ELSE coalesce(ST_Intersection(g.geom, (
-        SELECT ST_Union(ST_Buffer(ST_Transform(rd.geom, :srid), :road_buffer, 'quad_segs=4'))
-        FROM road rd WHERE rd.geom && ST_Expand(g.g4326, :road_deg))), ST_GeomFromText('POLYGON EMPTY', :srid)) END AS geom
-    FROM g
+WITH g AS (  -- each grid with its stored area of concern (CONCERN_SQL)
+    SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom, cn.geom AS concern, cn.area_m2 AS concern_m2
+    FROM grid gr JOIN grid_concern cn ON cn.grid_id = gr.id WHERE gr.id = ANY(:ids)
 ),
 cams AS (  -- a siting plan's cameras (:plan; NULL: none) count as online
     SELECT g.id,
@@ -65,16 +101,16 @@ patrols AS (
 per_grid AS MATERIALIZED (  -- each net's cover of the grid, uncut, and the gaps the cameras and then the alarms leave
     -- (the cameras' area follows from theirs): gaps are cut from the area of concern itself, never from pieces
     -- already cut by it (whose recomputed edges left slivers along its own)
-    SELECT g.id, g.geom AS grid, g.g4326, cn.geom AS concern, ST_Area(cn.geom) AS concern_m2,
+    SELECT g.id, g.geom AS grid, g.g4326, g.concern, g.concern_m2,
            c.u AS cam_u, a.u AS alarm_u, p.u_day, p.u_night,
-           greatest(ST_Area(cn.geom) - ST_Area(cg.cam_gap), 0) AS cam_m2,
-           coalesce(ST_Area(ST_Intersection(cn.geom, a.u)), 0) AS alarm_m2,
+           greatest(g.concern_m2 - ST_Area(cg.cam_gap), 0) AS cam_m2,
+           coalesce(ST_Area(ST_Intersection(g.concern, a.u)), 0) AS alarm_m2,
            coalesce(ST_Difference(cg.cam_gap, a.u), cg.cam_gap) AS fixed_gap,
            coalesce(c.reaching, 0) AS reaching, coalesce(c.online, 0) AS online, coalesce(c.down, 0) AS down,
            coalesce(p.any_n, 0) AS any_n, coalesce(p.night_n, 0) AS night_n
-    FROM g JOIN concern cn ON cn.id = g.id LEFT JOIN cams c ON c.id = g.id
+    FROM g LEFT JOIN cams c ON c.id = g.id
     LEFT JOIN alarms a ON a.id = g.id LEFT JOIN patrols p ON p.id = g.id
-    CROSS JOIN LATERAL (SELECT coalesce(ST_Difference(cn.geom, c.u), cn.geom) AS cam_gap OFFSET 0) cg  -- computed once
+    CROSS JOIN LATERAL (SELECT coalesce(ST_Difference(g.concern, c.u), g.concern) AS cam_gap OFFSET 0) cg  -- computed once
 ),
 gapped AS MATERIALIZED (  -- one row per grid and period: that period's patrols, and what no net covers then
     SELECT pg.*, pp.period, pp.patrol_u, coalesce(ST_Area(ST_Intersection(pg.concern, pp.patrol_u)), 0) AS patrol_m2,
@@ -104,10 +140,6 @@ alarm_pts AS MATERIALIZED (  -- each grid's alarm points; whether the patrols of
                            AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
         WHERE rd.alarm_id IS NULL OR rn.alarm_id IS NULL) line ON true
 ),
-road_parts AS MATERIALIZED (  -- each grid's road pieces, all inside its area of concern
-    SELECT g.id, ST_Intersection(ST_Transform(rd.geom, :srid), g.geom) AS part
-    FROM g JOIN road rd ON rd.geom && g.g4326 AND ST_Intersects(rd.geom, g.g4326)
-),
 counted AS (
     SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2, dc.*, ac.*, rc.*
     FROM gapped gp LEFT JOIN kept k ON k.id = gp.id AND k.period = gp.period
@@ -122,11 +154,11 @@ counted AS (
                                    OR ST_Intersects(ap.p, gp.patrol_u))) AS alarms_in, count(*) AS alarms_all,
                count(*) FILTER (WHERE CASE gp.period WHEN 'day' THEN ap.far_day ELSE ap.far_night END) AS alarms_far
         FROM alarm_pts ap WHERE ap.id = gp.id) ac
-    CROSS JOIN LATERAL (
-        SELECT coalesce(sum(ST_Length(rp.part)), 0) AS road_all,
-               coalesce(sum(CASE WHEN rp.part && gp.raw_gap THEN ST_Length(ST_Intersection(rp.part, gp.raw_gap)) END),
+    CROSS JOIN LATERAL (  -- the stored road pieces' length, and in the gap
+        SELECT coalesce(sum(ST_Length(rp.geom)), 0) AS road_all,
+               coalesce(sum(CASE WHEN rp.geom && gp.raw_gap THEN ST_Length(ST_Intersection(rp.geom, gp.raw_gap)) END),
                         0) AS road_gap
-        FROM road_parts rp WHERE rp.id = gp.id) rc
+        FROM grid_road_piece rp WHERE rp.grid_id = gp.id) rc
 ),
 result AS (  -- covered: the area of concern but its gap; road in: the road pieces but their length in the gap
     SELECT c.*, greatest(c.concern_m2 - ST_Area(c.raw_gap), 0) AS covered_m2, greatest(road_all - road_gap, 0) AS road_in,
