@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from gisapp import domain
 from gisapp.config import PERIODS, PROJECT_DIR
+from gisapp.db.versions import NOTED_BY_WRITER
 from gisapp.entities import ENTITIES
 
 LAYERS_DIR = PROJECT_DIR / "layers"
@@ -33,7 +34,7 @@ EXCLUSIVE_GROUPS = ("覆盖 Coverage",)
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
-                "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods"}
+                "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods", "regional"}
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors",
               "shape", "radii", "weights", "dashes", "dash", "casing", "outline_weight", "outline_dash",
               "label", "label_zooms"}
@@ -117,6 +118,9 @@ class Layer:
     personal: frozenset[str] = frozenset()
     # The file it was declared in (several layers share a file with periods), for messages.
     file: str = ""
+    # Tables whose changes are seen only where their rows are (a feature stands within the boxes of the
+    # rows it shows): a tile's ETag then follows their changes in the tile only (gisapp.regions).
+    regional: frozenset[str] = frozenset()
 
     def visible_to(self, role: str) -> bool:
         return role in self.roles
@@ -280,6 +284,11 @@ def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULAR
                 and prefilter["margin_m"] >= 0):
             _fail(path, "prefilter must be { column = \"indexed_geometry_column\", margin_m = 500 }")
         prefilter = (prefilter["column"], float(prefilter["margin_m"]))
+    regional = data.get("regional", [])
+    if not (isinstance(regional, list) and all(isinstance(t, str) and IDENTIFIER.match(t)
+                                               and re.search(rf"\b{t}\b", data["sql"]) for t in regional)):
+        _fail(path, "regional must list tables the sql reads whose rows stand where their features are "
+                    "(regional = [\"camera\"])")
     roles_sql = ", ".join(f"'{role}'" for role in sorted(personal_roles)) or "NULL"
     sql = _bind(data["sql"], {"may_see_personal": f"(CAST(:viewer_role AS text) IN ({roles_sql}))"})
     layer = Layer(
@@ -290,7 +299,8 @@ def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULAR
                     **{name: personal_roles for name in personal}},
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
-        heat=bool(data.get("heat", False)), prefilter=prefilter, personal=personal, file=f"layers/{path.name}")
+        heat=bool(data.get("heat", False)), prefilter=prefilter, personal=personal, file=f"layers/{path.name}",
+        regional=frozenset(regional))
     if layer.labels and layer.geometry != "point":
         _fail(path, "a layer of labels (style.label) gives points: geometry = \"point\"")
     periods = _periods(path, data)
@@ -310,9 +320,19 @@ def load_catalogue(directory: Path = LAYERS_DIR, categories: dict[str, str] | No
     return {layer.id: layer for path in files for layer in parse_layers(path, vocabularies)}
 
 
+# The tables whose changes are noted where they were: by trigger (migration 0012), or by their writer.
+NOTED_SQL = text("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                 "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'log_data_change'")
+
+
 def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> None:
-    """Run each layer's SQL with no rows wanted: it must yield fid, geom and every property."""
+    """Run each layer's SQL with no rows wanted: it must yield fid, geom and every property; and each
+    ``regional`` table must have its changes noted where they were."""
+    noted = set(conn.execute(NOTED_SQL).scalars()) | NOTED_BY_WRITER
     for layer in catalogue.values():
+        if not layer.regional <= noted:
+            raise CatalogueError(f"{layer.file}: regional: no note of where {', '.join(sorted(layer.regional - noted))} "
+                                 f"changed (tables noted: {', '.join(sorted(noted))})")
         try:
             result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS src LIMIT 0"), params)
         except Exception as exc:  # noqa: BLE001 - any failure is the file's problem

@@ -563,6 +563,18 @@ data_version = Table(
     Column("table_name", Text, primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    # The last version whose change is known only as "somewhere" (see data_change), and when it was set.
+    Column("floor", BigInteger, nullable=False, server_default="0"),
+    Column("floor_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+# Where each changing statement of a table with a place changed it: the version it gave the table and the
+# lon/lat box of the rows before and after (migration 0012); at most the last 200 versions of each table.
+data_change = Table(
+    "data_change", Base.metadata,
+    Column("table_name", Text, primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    *(Column(name, Float(53), nullable=False) for name in ("west", "south", "east", "north")),
 )
 
 

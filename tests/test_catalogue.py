@@ -52,7 +52,8 @@ def test_layer_sql_is_checked_at_start_up(tmp_path, db_url):
     path.write_text(path.read_text(encoding="utf-8").replace("c.night_vision,", ""), encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"layers/cameras.toml: sql yields no column\(s\) night_vision"):
         create_app({"database_url": db_url, "layers_dir": str(tmp_path / "layers"), "secret_key": "x"})
-    path.write_text(path.read_text(encoding="utf-8").replace("FROM camera c", "FROM cameraz c"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("FROM camera c", "FROM cameraz c")
+                    .replace('regional = ["camera"]\n', ""), encoding="utf-8")
     with pytest.raises(CatalogueError, match="layers/cameras.toml: sql fails"):
         create_app({"database_url": db_url, "layers_dir": str(tmp_path / "layers"), "secret_key": "x"})
 

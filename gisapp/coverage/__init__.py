@@ -85,7 +85,10 @@ def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = 
         conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
     if plan is None:
         conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
-    versions.bump(conn, "plan_coverage" if plan is not None else "grid_coverage")  # last: the row is locked to commit
+    if plan is None:  # last: the counter's row is locked until the commit
+        versions.bump(conn, "grid_coverage", grid_ids)
+    else:
+        versions.bump(conn, "plan_coverage")
 
 
 def recompute_dirty(conn, settings: dict) -> int:

@@ -22,8 +22,9 @@ DEMO_ACCOUNTS = {
     "gridworker": ("gridworker-demo", "grid_worker"),
     "viewer": ("viewer-demo", "viewer"),
 }
-# Every table of the models holds data, but data_version: its rows count the changes to the others.
-DATA_TABLES = [table.name for table in reversed(Base.metadata.sorted_tables) if table.name != "data_version"]
+# Every table of the models holds data, but data_version and data_change: they count the changes to the others.
+DATA_TABLES = [table.name for table in reversed(Base.metadata.sorted_tables)
+               if table.name not in ("data_version", "data_change")]
 
 
 def is_loaded(engine) -> bool:

@@ -2,9 +2,10 @@
 
 A tile is one SQL statement (ST_AsMVT over ST_AsMVTGeom over ST_TileEnvelope) over the layer's
 SQL, with only the properties the role may see, run on an autocommit connection. Its ETag is made of
-the data versions of the tables the layer's SQL reads (all of them when it reads a table no trigger
-counts, such as the coverage computed from the others), so an edit of the cameras leaves the other
-layers' tiles valid; a revalidation is answered from the process's cached versions, without a query,
+the data versions of the tables the layer's SQL reads (all of them when it reads a table nothing
+counts), so an edit of the cameras leaves the other layers' tiles valid, and of the tables the layer
+calls ``regional``, of the newest change seen in the tile, so an edit in one village leaves the tiles
+elsewhere valid (``gisapp.regions``); a revalidation is answered from the process's cached versions, without a query,
 and a tile asked for again (by another user of the same role, or without its ETag) from the process's
 tiles kept by ETag (``TileCache``).
 """
@@ -24,8 +25,10 @@ from gisapp import clock
 from gisapp.api import ApiBlueprint
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
+from gisapp.db.versions import NOTED_BY_WRITER
 from gisapp.features import spatial_filter
 from gisapp.models import Base
+from gisapp.regions import change_log, tile_box
 from gisapp.request_db import read_connection, table_versions, tracked_tables
 from gisapp.views.layer_access import layer_params, visible_layer
 
@@ -93,22 +96,27 @@ def tables_read(sql: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z_][a-z0-9_]*", sql.lower())) & frozenset(Base.metadata.tables)
 
 
-def layer_version(layer: Layer) -> str:
-    """The data versions the layer's features depend on (cached per process, see ``request_db``)."""
+def layer_version(layer: Layer, z: int, x: int, y: int) -> str:
+    """The data versions the tile's features depend on (cached per process, see ``request_db``): of each
+    table the layer's SQL reads, or where the layer is ``regional`` in that table, of its newest change
+    seen in the tile (``gisapp.regions``)."""
+    url = current_app.config["DATABASE_URL"]
     versions = table_versions()
     tables = tables_read(layer.sql)
-    if not tables <= tracked_tables(current_app.config["DATABASE_URL"]):
+    if not tables <= tracked_tables(url) | NOTED_BY_WRITER:
         tables = frozenset(versions)
-    return ",".join(f"{t}:{versions[t][0]}:{versions[t][1].timestamp()}" for t in sorted(tables) if t in versions)
+    box = tile_box(z, x, y, BUFFER / EXTENT) if layer.regional else None
+    return ",".join(f"{t}:{change_log(url, t, versions[t]).version_at(box)}" if t in layer.regional
+                    else f"{t}:{versions[t][0]}:{versions[t][1].timestamp()}" for t in sorted(tables) if t in versions)
 
 
 def tile_etag(layer: Layer, z: int, x: int, y: int) -> str:
-    """The tile's ETag: the database, the layer's data versions, the viewer's role (and grids when the
-    layer's SQL reads them), and the minute for layers whose SQL reads the clock (overdue disputes)."""
+    """The tile's ETag: the database, the layer's data versions for the tile, the viewer's role (and grids
+    when the layer's SQL reads them), and the minute for layers whose SQL reads the clock (overdue disputes)."""
     grids = current_user.grid_ids if ":viewer_grids" in layer.sql else ()
     minute = clock.now().strftime("%Y%m%d%H%M") if ":now" in layer.sql else ""
     key = (f"{current_app.config['DATABASE_URL']}|{layer.id}|{z}/{x}/{y}|{current_user.role}|{sorted(grids)}|"
-           f"{layer_version(layer)}|{minute}")
+           f"{layer_version(layer, z, x, y)}|{minute}")
     return hashlib.sha1(key.encode()).hexdigest()
 
 
