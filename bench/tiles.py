@@ -20,7 +20,13 @@ Needs ``wrk`` for the concurrency part (Debian: ``apt-get install wrk``).
    one in four requests, the cameras' items in the bbox of a z14 tile (limit 100): requests/s, p50,
    p95, p99, and the answers that were not 2xx/3xx. With ``--uncached``, the same once more on a
    server that keeps no tiles (``serve.tile_cache_mb = 0``).
-4. Gi* hot spots of the disputes of the last year (the API's default period): ``figures.hotspots``
+4. The stack's floor: gunicorn with the same worker class, workers and threads serving a constant
+   tile-sized body from a bare WSGI function (no Flask, no database), fetched the same way: what any
+   tile costs over HTTP here before our code runs.
+5. After one edit: every z14 tile of ``cameras`` and ``coverage_day`` is fetched, one camera's name is
+   changed (and its grids' coverage recomputed), and each tile is revalidated with its ETag: how many
+   are still 304 (ETags per region) against all of them 200 (ETags per layer).
+6. Gi* hot spots of the disputes of the last year (the API's default period): ``figures.hotspots``
    in this process, the first call and the median of 5 after; then ``GET /api/disputes/hotspots
    ?significant=true`` over HTTP, every call (each gunicorn worker computes its first one).
 """
@@ -34,6 +40,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -223,6 +230,85 @@ def concurrency(host: str, port: int, token: str, tiles: dict, seconds: int, cli
           f"{result['bad_status']} answers not 2xx/3xx, {result['socket_errors']} socket errors")
 
 
+FLOOR_APP = """
+BODY = b"x" * 2000
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/vnd.mapbox-vector-tile"), ("Content-Length", "2000")])
+    return [BODY]
+"""
+
+
+def stack_floor(options: list[str], requests: int = 3000) -> None:
+    """gunicorn (gisapp serve's worker class, workers and threads) serving a constant from a bare WSGI
+    function: the p50 of a request over one keep-alive connection, as the latency part fetches tiles."""
+    from gisapp.cli.serve import gunicorn_arguments
+
+    serve = dict(load_settings({})["serve"])
+    for name, value in zip(options[::2], options[1::2]):
+        serve[name.removeprefix("--")] = int(value)
+    with tempfile.TemporaryDirectory() as folder, socket.socket() as probe:
+        Path(folder, "floor_app.py").write_text(FLOOR_APP)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        arguments = gunicorn_arguments("127.0.0.1", port, serve)
+        arguments = arguments[:arguments.index("--access-logfile")] + ["--chdir", folder, "floor_app:app"]
+        process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), *arguments], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            for _ in range(240):
+                with contextlib.suppress(OSError):
+                    conn.request("GET", "/")
+                    conn.getresponse().read()
+                    break
+                conn.close()
+                time.sleep(0.25)
+            took = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                conn.request("GET", "/tiles/cameras/14/1/1.pbf")
+                conn.getresponse().read()
+                took.append(time.perf_counter() - started)
+        finally:
+            process.terminate()
+            process.wait(30)
+    print(f"\nThe stack's floor: gunicorn ({' '.join(arguments[2:8])}) serving a 2,000-byte constant from a bare "
+          f"WSGI function: p50 {median_ms(took[requests // 10:]):.2f} ms over {requests} requests")
+
+
+def after_one_edit(host: str, port: int, token: str, url: str, tiles: dict) -> None:
+    """Every z14 tile of cameras and coverage_day fetched; one camera edited (its grids' coverage
+    recomputed); each tile revalidated: how many are still 304."""
+    from gisapp.coverage import recompute
+
+    conn = http.client.HTTPConnection(host, port)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def get(path: str, etag: str = "") -> tuple[int, str]:
+        conn.request("GET", path, headers={**auth, **({"If-None-Match": etag} if etag else {})})
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status, answer.getheader("ETag", "")
+    paths = [f"/tiles/{layer}/14/{x}/{y}.pbf" for layer in ("cameras", "coverage_day") for x, y in tiles[14]]
+    etags = {path: get(path)[1] for path in paths}
+    engine = create_engine(url)
+    with engine.begin() as db:
+        code = db.execute(text("UPDATE camera SET name = name || '·' WHERE id = (SELECT min(id) FROM camera) "
+                               "RETURNING code")).scalar()
+    recompute(engine, load_settings({"database_url": url}), only_dirty=True)
+    engine.dispose()
+    deadline = time.monotonic() + 30  # the server's processes see another's write within a second
+    while all(get(path, etag)[0] == 304 for path, etag in etags.items()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    statuses = {path: get(path, etag)[0] for path, etag in etags.items()}
+    print(f"\nAfter one edit (camera {code} renamed, its grids' coverage recomputed), z14 tiles revalidated:")
+    for layer in ("cameras", "coverage_day"):
+        mine = [status for path, status in statuses.items() if f"/{layer}/" in path]
+        print(f"  {layer}: {mine.count(304)} of {len(mine)} still 304 (the others 200: "
+              f"{sorted(set(mine) - {304}) or 'none'})")
+
+
 def hot_spots(host: str, port: int, token: str, engine, settings: dict) -> None:
     """Gi* in this process (first call, then the median of 5), then over HTTP."""
     today = clock.now().date()
@@ -262,6 +348,9 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-concurrency", action="store_true")
     parser.add_argument("--skip-hotspots", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--edit", action="store_true",
+                        help="edit one camera and count the z14 tiles still valid (writes to the database)")
     parser.add_argument("--uncached", action="store_true",
                         help="run the concurrency part once more on a server keeping no tiles (tile_cache_mb = 0)")
     args = parser.parse_args()
@@ -280,8 +369,12 @@ def main() -> None:
             latency(host, port, token, url, settings, tiles, args.warm)
         if not args.skip_concurrency:
             concurrency(host, port, token, tiles, args.seconds, args.clients)
+        if not args.skip_floor:
+            stack_floor(options)
         if not args.skip_hotspots:
             hot_spots(host, port, token, engine, settings)
+        if args.edit:
+            after_one_edit(host, port, token, url, tiles)
         if args.uncached:
             with server(url, options, {"tile_cache_mb": 0}) as (host, port):
                 print("\nThe same on a server keeping no tiles (serve.tile_cache_mb = 0):", end="")
