@@ -117,13 +117,15 @@ def _feature_sql(properties: list[str]) -> str:
 def query_features(conn, layer: Layer, properties: list[str], params: dict, *, bbox=None,
                    filters: dict[str, str] | None = None, limit: int = DEFAULT_LIMIT,
                    offset: int = 0) -> tuple[list[dict], int]:
-    """One page of features (ordered by id) and the number matching, in EPSG:4326."""
+    """One page of features (ordered by id) and the number matching, in EPSG:4326: one statement, the
+    count and the page each a subquery planned on its own (one round trip, one JSON document)."""
     params = dict(params, limit=limit, offset=offset)
-    where = _where(layer, bbox, filters or {}, params)
-    matched = conn.execute(text(f"SELECT count(*) FROM ({layer.sql}) AS src {where}"), params).scalar()
-    rows = conn.execute(text(f"SELECT {_feature_sql(properties)} FROM ({layer.sql}) AS src {where} "
-                             "ORDER BY src.fid LIMIT :limit OFFSET :offset"), params).scalars().all()
-    return list(rows), matched
+    source = f"FROM ({layer.sql}) AS src {_where(layer, bbox, filters or {}, params)}"
+    matched, rows = conn.execute(text(
+        f"SELECT (SELECT count(*) {source}), (SELECT coalesce(json_agg(page.feature ORDER BY page.fid), '[]') "
+        f"FROM (SELECT {_feature_sql(properties)} AS feature, src.fid {source} "
+        "ORDER BY src.fid LIMIT :limit OFFSET :offset) AS page)"), params).one()
+    return rows, matched
 
 
 def get_feature(conn, layer: Layer, properties: list[str], params: dict, fid: str) -> dict | None:
