@@ -37,6 +37,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 from shapely.ops import nearest_points
 
+from gisapp.config import DEFAULTS
+
 CENTRE_LONLAT = (114.52, 34.62)
 UTM = "EPSG:32650"
 COUNTY, TOWNSHIP = "410299", "410299101"
@@ -62,9 +64,9 @@ COUNTY_ROAD = [None, 2, 7, 12, None]
 VILLAGE_LINKS = [(0, 1), (1, 2), (2, 3), (3, 4), (10, 11), (11, 12), (12, 13),
                  (0, 5), (5, 10), (1, 6), (6, 11), (3, 8), (8, 13), (4, 9)]
 DAY, NIGHT = "08:00-12:00,14:00-18:00", "20:00-02:00"
-# The share of its speed a motorcycle keeps on footpaths and field tracks (as patrol.class_speed_factor
-# has it by default): the demo's motorcycle routes take a street where one will do.
-MOTORCYCLE_FACTOR = {"path": 0.5, "track": 0.7}
+# The share of its speed a motorcycle keeps on footpaths and field tracks (patrol.class_speed_factor's
+# default): the demo's motorcycle routes take a street where one will do.
+MOTORCYCLE_FACTOR = DEFAULTS["patrol"]["class_speed_factor"]["motorcycle"]
 DIGITS = "一二三四五六七八九"
 DEMO_END = dt.datetime(2026, 11, 20, 18, 0)
 
