@@ -330,9 +330,10 @@ def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> N
     ``regional`` table must have its changes noted where they were."""
     noted = set(conn.execute(NOTED_SQL).scalars()) | NOTED_BY_WRITER
     for layer in catalogue.values():
-        if not layer.regional <= noted:
-            raise CatalogueError(f"{layer.file}: regional: no note of where {', '.join(sorted(layer.regional - noted))} "
-                                 f"changed (tables noted: {', '.join(sorted(noted))})")
+        unnoted = ", ".join(sorted(layer.regional - noted))
+        if unnoted:
+            raise CatalogueError(f"{layer.file}: regional: no note of where {unnoted} changed "
+                                 f"(tables noted: {', '.join(sorted(noted))})")
         try:
             result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS src LIMIT 0"), params)
         except Exception as exc:  # noqa: BLE001 - any failure is the file's problem

@@ -46,8 +46,8 @@ def test_an_edit_changes_the_tiles_where_it_is_seen_and_no_other(own_demo):
     # the alarms list their cameras, wherever those stand: their tiles follow every camera edit
     assert after[("alarms", there)] != before[("alarms", there)]
     assert after[("grids", here)] == before[("grids", here)]  # another layer's tables: untouched
-    revalidated = own_demo.client.get(f"/tiles/cameras/{Z}/{there[0]}/{there[1]}.pbf",
-                                      headers={**own_demo.headers("viewer"), "If-None-Match": before[("cameras", there)]})
+    revalidated = own_demo.client.get(f"/tiles/cameras/{Z}/{there[0]}/{there[1]}.pbf", headers={
+        **own_demo.headers("viewer"), "If-None-Match": before[("cameras", there)]})
     assert revalidated.status_code == 304
 
 

@@ -3,11 +3,11 @@
 A tile is one SQL statement (ST_AsMVT over ST_AsMVTGeom over ST_TileEnvelope) over the layer's
 SQL, with only the properties the role may see, run on an autocommit connection. Its ETag is made of
 the data versions of the tables the layer's SQL reads (all of them when it reads a table nothing
-counts), so an edit of the cameras leaves the other layers' tiles valid, and of the tables the layer
+counts), so an edit of the cameras leaves the other layers' tiles valid; for the tables the layer
 calls ``regional``, of the newest change seen in the tile, so an edit in one village leaves the tiles
-elsewhere valid (``gisapp.regions``); a revalidation is answered from the process's cached versions, without a query,
-and a tile asked for again (by another user of the same role, or without its ETag) from the process's
-tiles kept by ETag (``TileCache``).
+elsewhere valid (``gisapp.regions``). A revalidation is answered from the process's cached versions,
+without a query, and a tile asked for again (by another user of the same role, or without its ETag)
+from the process's tiles kept by ETag (``TileCache``).
 """
 from __future__ import annotations
 

@@ -70,8 +70,12 @@ BEGIN
         RETURN NULL;
     END IF;
     FOR i IN 0 .. TG_NARGS - 1 LOOP
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN parts := parts || format('SELECT %I AS g FROM new_rows', TG_ARGV[i]); END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN parts := parts || format('SELECT %I AS g FROM old_rows', TG_ARGV[i]); END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            parts := parts || format('SELECT %I AS g FROM new_rows', TG_ARGV[i]);
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            parts := parts || format('SELECT %I AS g FROM old_rows', TG_ARGV[i]);
+        END IF;
     END LOOP;
     EXECUTE 'SELECT count(*) > 0, ST_Extent(g) FROM (' || array_to_string(parts, ' UNION ALL ') || ') AS changed'
         INTO found_rows, box;
@@ -82,7 +86,8 @@ BEGIN
 END $$;
 """
 
-EVENTS = {"insert": "REFERENCING NEW TABLE AS new_rows", "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+EVENTS = {"insert": "REFERENCING NEW TABLE AS new_rows",
+          "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
           "delete": "REFERENCING OLD TABLE AS old_rows", "truncate": ""}
 
 
