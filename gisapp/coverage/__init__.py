@@ -91,6 +91,36 @@ def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = 
         versions.bump(conn, "plan_coverage")
 
 
+def build_concerns(engine, settings: dict, grid_ids: list[int] | None = None, *, pool: ThreadPoolExecutor | None = None,
+                   params: dict | None = None) -> int:
+    """Build the areas of concern of those of ``grid_ids`` (default: every grid) that have none current,
+    in batches over ``pool`` (default: one connection per core); return how many were built.
+
+    When any were, the planner's statistics of grid_concern and grid_road_piece are brought up to date
+    (ANALYZE): the coverage statement's plan must not be made blind to thousands of new rows."""
+    with engine.connect() as conn:
+        params = params or statement_params(conn, settings)
+        if grid_ids is None:
+            grid_ids = conn.execute(text("SELECT id FROM grid ORDER BY id")).scalars().all()
+        stale = conn.execute(text(STALE_CONCERN_SQL), {**params, "ids": list(grid_ids)}).scalars().all()
+    if not stale:
+        return 0
+
+    def build(batch: list[int]) -> None:
+        with engine.begin() as conn:
+            build_concern(conn, params, batch)
+
+    batches = [list(stale[start:start + BATCH]) for start in range(0, len(stale), BATCH)]
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as own:
+            list(own.map(build, batches))
+    else:
+        list(pool.map(build, batches))
+    with engine.begin() as conn:  # only the tables' owner may; anyone else gets a warning and no statistics
+        conn.execute(text("ANALYZE grid_concern, grid_road_piece"))
+    return len(stale)
+
+
 def recompute_dirty(conn, settings: dict) -> int:
     """Recompute the grids marked dirty by the last changes; return how many.
 
@@ -110,7 +140,9 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
     Batches of grids are independent transactions, run on ``workers`` connections at once
     (default: one per CPU core), so a whole city uses every core of the database machine. The
     patrols' reach by road is refreshed first; in a full recompute, on one of those connections while
-    the others compute the grids without an alarm point, whose figures do not read it.
+    the others compute the grids without an alarm point, whose figures do not read it. The areas of
+    concern missing or stale are built before any coverage (``build_concerns``; every grid's, the
+    first time).
     """
     from gisapp.patrol import reach  # the patrol package builds on this one
 
@@ -132,6 +164,7 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
     with tqdm(total=len(ids), desc="coverage", unit="grid", disable=not progress) as bar, \
             ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         refreshed = None if only_dirty else pool.submit(refresh)  # taken first: a batch never waits for a queued one
+        build_concerns(engine, settings, ids, pool=pool, params=params)
 
         def run(batch: list[int]) -> int:
             if refreshed and alarmed.intersection(batch):

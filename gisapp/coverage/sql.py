@@ -62,9 +62,11 @@ IN_PLAN = "(c.status = 'planned' AND c.plan_id = CAST(:plan AS integer))"
 ONLINE = f"(c.status = 'online' OR {IN_PLAN})"
 
 COVERAGE_SQL = f"""
-WITH g AS (  -- each grid with its stored area of concern (CONCERN_SQL)
+WITH g AS (  -- each grid with its stored area of concern (CONCERN_SQL), one row a grid as the planner sees it
+    -- (a join would be estimated from grid_concern's statistics, absent while it is being filled: bad plans)
     SELECT gr.id, gr.geom AS g4326, ST_Transform(gr.geom, :srid) AS geom, cn.geom AS concern, cn.area_m2 AS concern_m2
-    FROM grid gr JOIN grid_concern cn ON cn.grid_id = gr.id WHERE gr.id = ANY(:ids)
+    FROM grid gr CROSS JOIN LATERAL (SELECT c.geom, c.area_m2 FROM grid_concern c WHERE c.grid_id = gr.id OFFSET 0) cn
+    WHERE gr.id = ANY(:ids)
 ),
 cams AS (  -- a siting plan's cameras (:plan; NULL: none) count as online
     SELECT g.id,
@@ -122,9 +124,14 @@ kept AS (  -- gap parts at least min_gap square metres; smaller ones are slivers
     FROM gapped CROSS JOIN LATERAL ST_Dump(gapped.raw_gap) d
     WHERE ST_Area(d.geom) >= :min_gap GROUP BY gapped.id, gapped.period
 ),
-dispute_pts AS MATERIALIZED (  -- each grid's disputes, transformed once
-    SELECT d.grid_id AS id, d.status <> 'closed' AS open, ST_Transform(d.geom, :srid) AS p
-    FROM dispute d WHERE d.grid_id = ANY(:ids)
+dispute_pts AS MATERIALIZED (  -- each grid's disputes, transformed once; whether each lies in the area of concern
+    -- and, if so, under a camera or an alarm's reach (neither depends on the time of day: tested once, not per period)
+    SELECT x.id, x.open, x.p, x.in_concern,
+           x.in_concern AND (ST_Intersects(x.p, x.cam_u) OR ST_Intersects(x.p, x.alarm_u)) AS fixed_in
+    FROM (SELECT d.grid_id AS id, d.status <> 'closed' AS open, p, pg.cam_u, pg.alarm_u,
+                 ST_Intersects(p, pg.concern) AS in_concern
+          FROM dispute d CROSS JOIN LATERAL ST_Transform(d.geom, :srid) AS p JOIN per_grid pg ON pg.id = d.grid_id
+          WHERE d.grid_id = ANY(:ids) OFFSET 0) x
 ),
 alarm_pts AS MATERIALIZED (  -- each grid's alarm points; whether the patrols of each period reach them in time by road
     -- (reach_alarm, kept by gisapp.patrol.reach) or, where that was not computed (no pgRouting, no
@@ -144,8 +151,7 @@ counted AS (
     SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2, dc.*, ac.*, rc.*
     FROM gapped gp LEFT JOIN kept k ON k.id = gp.id AND k.period = gp.period
     CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE ST_Intersects(dp.p, gp.concern) AND (ST_Intersects(dp.p, gp.cam_u)
-                                   OR ST_Intersects(dp.p, gp.alarm_u) OR ST_Intersects(dp.p, gp.patrol_u))) AS disputes_in,
+        SELECT count(*) FILTER (WHERE dp.fixed_in OR dp.in_concern AND ST_Intersects(dp.p, gp.patrol_u)) AS disputes_in,
                count(*) AS disputes_all,
                count(*) FILTER (WHERE dp.open AND k.gap IS NOT NULL AND ST_Intersects(dp.p, k.gap)) AS open_in_gap
         FROM dispute_pts dp WHERE dp.id = gp.id) dc
