@@ -3,7 +3,9 @@
 Results live in ``grid_coverage`` (one row per grid and period, day and night). Triggers add the
 grids touched by any change of a camera, alarm, route, time window, road or grid to
 ``coverage_dirty``; ``recompute_dirty`` brings exactly those up to date, and the API and the
-importer call it right after their writes.
+importer call it right after their writes. Each grid's area of concern and road pieces, which
+depend only on the grid, the roads and two settings, are kept in ``grid_concern`` and
+``grid_road_piece`` (migration 0011) and built only where missing or stale (``ensure_concern``).
 """
 from __future__ import annotations
 

@@ -41,10 +41,13 @@ FUNCTIONS = {
                                  "WHERE o.geom IS DISTINCT FROM n.geom"),
 }
 
+# Nothing to look for while no grid has its concern (a city being loaded: one statement a road).
 FUNCTION = """
 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM grid_concern WHERE grid_id IN ({grids});
+    IF EXISTS (SELECT 1 FROM grid_concern) THEN
+        DELETE FROM grid_concern WHERE grid_id IN ({grids});
+    END IF;
     RETURN NULL;
 END $$;
 """
