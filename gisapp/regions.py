@@ -9,14 +9,14 @@ one statement, only when its ``data_version`` has moved (see ``request_db.table_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy import text
 
 from gisapp.db import engine_for
 
 HALF_WORLD_M = 20037508.342789244  # half the width of the Web Mercator world (EPSG:3857)
+SEEN_TILES = 100_000  # tiles whose answer a log keeps (then it forgets them all)
 LOG_SQL = text("""
     SELECT v.floor, extract(epoch FROM v.floor_at), c.version, extract(epoch FROM c.changed_at),
            c.west, c.south, c.east, c.north
@@ -40,22 +40,26 @@ def tile_box(z: int, x: int, y: int, margin: float) -> Box:
     return lon(west), lat(south), lon(east), lat(north)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChangeLog:
-    """One table's noted changes: their versions, times (epoch seconds) and boxes, and its floor."""
+    """One table's noted changes, newest first: (west, south, east, north, "version@time"), and its floor;
+    what each tile asked for saw, kept while this log is current."""
     floor: str
-    versions: np.ndarray
-    stamps: np.ndarray
-    boxes: np.ndarray  # (n, 4): west, south, east, north (lon/lat)
+    changes: list[tuple[float, float, float, float, str]]
+    seen: dict[tuple[int, int, int, float], str] = field(default_factory=dict)
 
-    def version_at(self, box: Box) -> str:
-        """The newest change seen in ``box`` as "version@time", or the floor when none is newer."""
-        hit = ((self.boxes[:, 0] <= box[2]) & (self.boxes[:, 2] >= box[0])
-               & (self.boxes[:, 1] <= box[3]) & (self.boxes[:, 3] >= box[1]))
-        if not hit.any():
-            return self.floor
-        newest = int(np.argmax(np.where(hit, self.versions, -1)))
-        return f"{self.versions[newest]}@{self.stamps[newest]}"
+    def version_at(self, z: int, x: int, y: int, margin: float) -> str:
+        """The newest change seen in the tile z/x/y widened by ``margin`` (see ``tile_box``), as
+        "version@time", or the floor when none is newer."""
+        found = self.seen.get((z, x, y, margin))
+        if found is None:
+            west, south, east, north = tile_box(z, x, y, margin)
+            found = next((label for w, s, e, n, label in self.changes
+                          if w <= east and e >= west and s <= north and n >= south), self.floor)
+            if len(self.seen) >= SEEN_TILES:
+                self.seen.clear()
+            self.seen[(z, x, y, margin)] = found
+        return found
 
 
 _logs: dict[tuple[str, str], tuple[object, ChangeLog]] = {}
@@ -69,9 +73,8 @@ def change_log(url: str, table: str, version: object) -> ChangeLog:
     with engine_for(url).connect() as conn:
         rows = conn.execute(LOG_SQL, {"table": table}).all()
     floor = f"{rows[0][0]}@{rows[0][1]}" if rows else "0@0"
-    changes = [row for row in rows if row[2] is not None and row[2] > rows[0][0]]
-    log = ChangeLog(floor, np.array([row[2] for row in changes], dtype=np.int64),
-                    np.array([float(row[3]) for row in changes]),
-                    np.array([row[4:] for row in changes], dtype=float).reshape(-1, 4))
+    changes = sorted(((*row[4:], f"{row[2]}@{row[3]}", row[2]) for row in rows
+                      if row[2] is not None and row[2] > row[0]), key=lambda change: -change[5])
+    log = ChangeLog(floor, [change[:5] for change in changes])
     _logs[(url, table)] = (version, log)
     return log

@@ -28,7 +28,7 @@ from gisapp.catalogue import Layer
 from gisapp.db.versions import NOTED_BY_WRITER
 from gisapp.features import spatial_filter
 from gisapp.models import Base
-from gisapp.regions import change_log, tile_box
+from gisapp.regions import change_log
 from gisapp.request_db import read_connection, table_versions, tracked_tables
 from gisapp.views.layer_access import layer_params, visible_layer
 
@@ -105,8 +105,7 @@ def layer_version(layer: Layer, z: int, x: int, y: int) -> str:
     tables = tables_read(layer.sql)
     if not tables <= tracked_tables(url) | NOTED_BY_WRITER:
         tables = frozenset(versions)
-    box = tile_box(z, x, y, BUFFER / EXTENT) if layer.regional else None
-    return ",".join(f"{t}:{change_log(url, t, versions[t]).version_at(box)}" if t in layer.regional
+    return ",".join(f"{t}:{change_log(url, t, versions[t]).version_at(z, x, y, BUFFER / EXTENT)}" if t in layer.regional
                     else f"{t}:{versions[t][0]}:{versions[t][1].timestamp()}" for t in sorted(tables) if t in versions)
 
 
