@@ -187,3 +187,14 @@ def test_the_first_road_makes_the_concern_of_every_grid_near_roads(engine, setti
     near = concerns(engine)
     assert near["G1"][3] and near["G1"][4] == pytest.approx(reference({"R1": ROADS["R1"]}, 30.0)["G1"].area, rel=1e-6)
     assert near["G4"][3] and near["G4"][4] == 0  # no road near it: nothing of concern
+
+
+def test_every_road_truncated_drops_every_concern_and_marks_every_grid(town, engine):
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM coverage_dirty"))
+        conn.execute(text("TRUNCATE road CASCADE"))
+        dirty = conn.execute(text("SELECT count(*) FROM coverage_dirty")).scalar()
+        assert recompute_dirty(conn, town) == dirty == len(GRIDS)
+    assert {code: (row[3], round(row[4])) for code, row in concerns(engine).items()} == {
+        code: (False, 40000) for code in GRIDS}  # no road left: each whole grid is of concern
+    assert sorted((round(m2), road) for m2, road in coverage(engine).values()) == [(40000, 0)] * 2 * len(GRIDS)

@@ -10,7 +10,8 @@ holds the road pieces (one row per road meeting the grid, its length not zero).
 gisapp.coverage builds a grid's row when it is missing or was made with other settings. Triggers
 delete the rows that went stale: those of the grids near a road inserted, deleted or moved (the
 footprint coverage_dirty uses, migration 0004), and of a grid whose geometry changed; a grid deleted
-takes its row with it (ON DELETE CASCADE), and a row its pieces.
+takes its row with it (ON DELETE CASCADE), and a row its pieces. TRUNCATE road drops every row and
+marks every grid's coverage to recompute.
 
 Revision ID: 0011
 Revises: 0010
@@ -53,6 +54,16 @@ END $$;
 """
 
 BOTH = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
+# Every road gone at once (TRUNCATE, which has no rows to look at): every grid's concern and coverage.
+EVERY_GRID = """
+CREATE FUNCTION concern_stale_every_grid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM grid_concern;
+    INSERT INTO coverage_dirty (grid_id) SELECT id FROM grid ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+"""
+
 TRIGGERS = [
     ("concern_road_insert", "INSERT", "road", "NEW TABLE AS changed", "concern_stale_road"),
     ("concern_road_delete", "DELETE", "road", "OLD TABLE AS changed", "concern_stale_road"),
@@ -82,9 +93,14 @@ def upgrade() -> None:
     for trigger, event, table, referencing, function in TRIGGERS:
         op.execute(f"CREATE TRIGGER {trigger} AFTER {event} ON {table} REFERENCING {referencing} "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    op.execute(EVERY_GRID)
+    op.execute("CREATE TRIGGER concern_road_truncate AFTER TRUNCATE ON road "
+               "FOR EACH STATEMENT EXECUTE FUNCTION concern_stale_every_grid()")
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS concern_road_truncate ON road")
+    op.execute("DROP FUNCTION IF EXISTS concern_stale_every_grid()")
     for trigger, _, table, _, _ in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
     for name in FUNCTIONS:
