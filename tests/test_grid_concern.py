@@ -38,15 +38,20 @@ def local(geom):
     return shapely.transform(geom, lambda xy: np.column_stack(TO_UTM.transform(xy[:, 0], xy[:, 1])) - [X0, Y0])
 
 
+def add_village(conn, grids: list[str]) -> None:
+    """The village holding every grid of the scenario, and the ``grids`` named."""
+    conn.execute(text("INSERT INTO admin_area (code, name, level, geom) VALUES "
+                      "('410299101001', '村', 'village', ST_Multi(ST_GeomFromText(:w, 4326)))"),
+                 {"w": lonlat(box(-100, -100, 1800, 300)).wkt})
+    for code in grids:
+        conn.execute(text(ADD_GRID), {"c": code, "w": lonlat(GRIDS[code]).wkt})
+
+
 @pytest.fixture
 def town(engine, settings):
     settings["projected_crs"] = UTM
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO admin_area (code, name, level, geom) VALUES "
-                          "('410299101001', '村', 'village', ST_Multi(ST_GeomFromText(:w, 4326)))"),
-                     {"w": lonlat(box(-100, -100, 1800, 300)).wkt})
-        for code, grid in GRIDS.items():
-            conn.execute(text(ADD_GRID), {"c": code, "w": lonlat(grid).wkt})
+        add_village(conn, list(GRIDS))
         for name, road in ROADS.items():
             conn.execute(text(ADD_ROAD), {"n": name, "w": lonlat(road).wkt})
     recompute(engine, settings)
@@ -172,11 +177,7 @@ def test_a_camera_edit_leaves_the_concern_alone_and_a_grid_deleted_takes_its_row
 def test_the_first_road_makes_the_concern_of_every_grid_near_roads(engine, settings):
     settings["projected_crs"] = UTM
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO admin_area (code, name, level, geom) VALUES "
-                          "('410299101001', '村', 'village', ST_Multi(ST_GeomFromText(:w, 4326)))"),
-                     {"w": lonlat(box(-100, -100, 1800, 300)).wkt})
-        for code in ("G1", "G4"):
-            conn.execute(text(ADD_GRID), {"c": code, "w": lonlat(GRIDS[code]).wkt})
+        add_village(conn, ["G1", "G4"])
     recompute(engine, settings)
     whole = concerns(engine)
     assert {code: (row[3], round(row[4])) for code, row in whole.items()} == {"G1": (False, 40000),

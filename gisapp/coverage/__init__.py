@@ -85,9 +85,8 @@ def compute_grids(conn, settings: dict, grid_ids: list[int], plan: int | None = 
     statement = text(coverage_sql(plan is not None))
     for start in range(0, len(grid_ids), STATEMENT_GRIDS):
         conn.execute(statement, dict(params, ids=grid_ids[start:start + STATEMENT_GRIDS]))
-    if plan is None:
+    if plan is None:  # the count last: the counter's row is locked until the commit
         conn.execute(text("DELETE FROM coverage_dirty WHERE grid_id = ANY(:ids)"), {"ids": grid_ids})
-    if plan is None:  # last: the counter's row is locked until the commit
         versions.bump(conn, "grid_coverage", grid_ids)
     else:
         versions.bump(conn, "plan_coverage")
