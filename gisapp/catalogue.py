@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from gisapp import domain
 from gisapp.config import PERIODS, PROJECT_DIR
-from gisapp.db.versions import NOTED_BY_WRITER
+from gisapp.db.versions import noted_tables
 from gisapp.entities import ENTITIES
 
 LAYERS_DIR = PROJECT_DIR / "layers"
@@ -320,15 +320,10 @@ def load_catalogue(directory: Path = LAYERS_DIR, categories: dict[str, str] | No
     return {layer.id: layer for path in files for layer in parse_layers(path, vocabularies)}
 
 
-# The tables whose changes are noted where they were: by trigger (migration 0012), or by their writer.
-NOTED_SQL = text("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                 "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'log_data_change'")
-
-
 def check_against_database(catalogue: dict[str, Layer], conn, params: dict) -> None:
     """Run each layer's SQL with no rows wanted: it must yield fid, geom and every property; and each
     ``regional`` table must have its changes noted where they were."""
-    noted = set(conn.execute(NOTED_SQL).scalars()) | NOTED_BY_WRITER
+    noted = noted_tables(conn)
     for layer in catalogue.values():
         unnoted = ", ".join(sorted(layer.regional - noted))
         if unnoted:

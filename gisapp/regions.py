@@ -20,7 +20,8 @@ SEEN_TILES = 100_000  # tiles whose answer a log keeps (then it forgets them all
 LOG_SQL = text("""
     SELECT v.floor, extract(epoch FROM v.floor_at), c.version, extract(epoch FROM c.changed_at),
            c.west, c.south, c.east, c.north
-    FROM data_version v LEFT JOIN data_change c ON c.table_name = v.table_name WHERE v.table_name = :table""")
+    FROM data_version v LEFT JOIN data_change c ON c.table_name = v.table_name WHERE v.table_name = :table
+    ORDER BY c.version DESC""")
 
 Box = tuple[float, float, float, float]
 
@@ -73,8 +74,6 @@ def change_log(url: str, table: str, version: object) -> ChangeLog:
     with engine_for(url).connect() as conn:
         rows = conn.execute(LOG_SQL, {"table": table}).all()
     floor = f"{rows[0][0]}@{rows[0][1]}" if rows else "0@0"
-    changes = sorted(((*row[4:], f"{row[2]}@{row[3]}", row[2]) for row in rows
-                      if row[2] is not None and row[2] > row[0]), key=lambda change: -change[5])
-    log = ChangeLog(floor, [change[:5] for change in changes])
+    log = ChangeLog(floor, [(*row[4:], f"{row[2]}@{row[3]}") for row in rows if row[2] is not None and row[2] > row[0]])
     _logs[(url, table)] = (version, log)
     return log

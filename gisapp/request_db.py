@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from gisapp.db import engine_for
+from gisapp.db import engine_for, versions
 
 TTL_S = 1.0
 MAX_ENTRIES = 10_000  # beyond it the whole cache is dropped (many tokens in a second)
@@ -80,11 +80,9 @@ def table_versions() -> dict[str, tuple[int, dt.datetime]]:
 
 @functools.lru_cache(maxsize=8)
 def tracked_tables(url: str) -> frozenset[str]:
-    """The tables whose changes ``data_version`` counts (by trigger), read once per process."""
+    """The tables whose changes ``data_version`` counts (``versions.counted_tables``), read once per process."""
     with engine_for(url).connect() as conn:
-        return frozenset(conn.execute(text(
-            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'bump_data_version'")).scalars())
+        return versions.counted_tables(conn)
 
 
 def _close(_exc=None) -> None:

@@ -17,6 +17,18 @@ ON CONFLICT (table_name) DO UPDATE SET version = data_version.version + 1, chang
 NOTE_GRIDS_SQL = "SELECT note_data_change(:table, (SELECT ST_Extent(geom) FROM grid WHERE id = ANY(:ids)))"
 # Tables noted by their writer, not by a trigger: where they changed is where the grids written are.
 NOTED_BY_WRITER = frozenset({"grid_coverage"})
+TRIGGERED_SQL = text("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                     "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = :function")
+
+
+def counted_tables(conn) -> frozenset[str]:
+    """The tables whose changes ``data_version`` counts: by trigger, or by their writer (``bump``)."""
+    return frozenset(conn.execute(TRIGGERED_SQL, {"function": "bump_data_version"}).scalars()) | NOTED_BY_WRITER
+
+
+def noted_tables(conn) -> frozenset[str]:
+    """The tables whose changes are noted where they were (``data_change``): by trigger, or by their writer."""
+    return frozenset(conn.execute(TRIGGERED_SQL, {"function": "log_data_change"}).scalars()) | NOTED_BY_WRITER
 
 
 def bump(conn, table: str, grid_ids: list[int] | None = None) -> None:

@@ -25,7 +25,6 @@ from gisapp import clock
 from gisapp.api import ApiBlueprint
 from gisapp.auth import roles_allowed
 from gisapp.catalogue import Layer
-from gisapp.db.versions import NOTED_BY_WRITER
 from gisapp.features import spatial_filter
 from gisapp.models import Base
 from gisapp.regions import change_log
@@ -103,7 +102,7 @@ def layer_version(layer: Layer, z: int, x: int, y: int) -> str:
     url = current_app.config["DATABASE_URL"]
     versions = table_versions()
     tables = tables_read(layer.sql)
-    if not tables <= tracked_tables(url) | NOTED_BY_WRITER:
+    if not tables <= tracked_tables(url):
         tables = frozenset(versions)
     return ",".join(f"{t}:{change_log(url, t, versions[t]).version_at(z, x, y, BUFFER / EXTENT)}" if t in layer.regional
                     else f"{t}:{versions[t][0]}:{versions[t][1].timestamp()}" for t in sorted(tables) if t in versions)
