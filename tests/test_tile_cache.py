@@ -1,20 +1,16 @@
 """What a request costs before its own work: revalidated tiles run no statement, ETags follow their layer's
 tables, a token's use is written once a minute, and Gi*'s grid adjacency is kept until the grids change."""
 import datetime as dt
-import math
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from gisapp import clock, request_db
+from tiling import tile_of
 
 ALL_TIME = "from=2000-01-01&to=2100-01-01"
 
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 @pytest.fixture

@@ -1,19 +1,13 @@
 """ETags per region: an edit changes the ETags of the tiles where it is seen, and leaves the others valid."""
-import math
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from gisapp.catalogue import CatalogueError, check_against_database, parse_layers
 from gisapp.coverage import compute_grids
 from gisapp.regions import tile_box
+from tiling import tile_of
 
 Z = 14
-
-
-def tile_of(lon: float, lat: float, z: int = Z) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def etag(own_demo, layer: str, tile: tuple[int, int], role: str = "viewer") -> str:
@@ -25,7 +19,7 @@ def etag(own_demo, layer: str, tile: tuple[int, int], role: str = "viewer") -> s
 def far_apart(own_demo) -> tuple[tuple, tuple]:
     """Two cameras (code, tile) whose z14 tiles are at least three tiles apart."""
     with own_demo.connect() as conn:
-        cameras = [(code, tile_of(lon, lat)) for code, lon, lat in conn.execute(
+        cameras = [(code, tile_of(lon, lat, Z)) for code, lon, lat in conn.execute(
             text("SELECT code, ST_X(geom), ST_Y(geom) FROM camera ORDER BY code"))]
     first = cameras[0]
     other = next(c for c in cameras if max(abs(c[1][0] - first[1][0]), abs(c[1][1] - first[1][1])) >= 3)
@@ -72,7 +66,7 @@ def test_coverage_recomputed_for_one_grid_changes_only_the_tiles_over_it(own_dem
         far = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(g.geom) AS c FROM grid g, "
                                 "grid h WHERE h.id = :id ORDER BY ST_Distance(g.geom, h.geom) DESC LIMIT 1) f"),
                            {"id": grid}).one()
-    here, there = tile_of(lon, lat), tile_of(*far)
+    here, there = tile_of(lon, lat, Z), tile_of(*far, Z)
     before = {(layer, tile): etag(own_demo, layer, tile, "center") for layer in ("coverage_day", "gaps_day")
               for tile in (here, there)}
     engine = create_engine(own_demo.url)

@@ -1,14 +1,9 @@
 """Vector tiles: the feature is in its tile and not elsewhere; roles, zooms, ETags."""
-import math
-
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import create_engine, text
 
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+from tiling import tile_of
 
 
 @pytest.fixture(scope="module")
