@@ -167,3 +167,18 @@ def test_adding_a_route_lowers_the_reach_as_a_full_refresh_would(river, engine, 
         conn.rollback()
     assert added == full == {("UP", "day"), ("UP", "night")}
     assert "G2" in dirty, "UP's grid is marked for the flag to clear"
+
+
+def test_a_full_recompute_refreshes_the_reach_only_when_it_is_not_current(river, engine, settings):
+    def made_at():
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT computed_at FROM reach_state")).scalar()
+
+    before = made_at()
+    recompute(engine, settings)
+    assert made_at() == before, "nothing the reach depends on changed: it is kept"
+    assert FLAG not in reasons(engine)[("G2", "day")]
+    settings["patrol"]["alarm_reach_min"] = 3  # UP is 3.4 minutes away by road
+    recompute(engine, settings)
+    assert made_at() > before, "a setting that shapes the reach changed: it is made anew"
+    assert FLAG in reasons(engine)[("G2", "day")]

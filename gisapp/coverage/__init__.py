@@ -140,16 +140,17 @@ def recompute(engine, settings: dict, *, only_dirty: bool = False, progress: boo
 
     Batches of grids are independent transactions, run on ``workers`` connections at once
     (default: one per CPU core), so a whole city uses every core of the database machine. The
-    patrols' reach by road is refreshed first; in a full recompute, on one of those connections while
-    the others compute the grids without an alarm point, whose figures do not read it. The areas of
-    concern missing or stale are built before any coverage (``build_concerns``; every grid's, the
-    first time).
+    patrols' reach by road is refreshed first when it is not current (it keeps a signature of the
+    data and settings it was made from, ``reach.is_current``); in a full recompute, on one of those
+    connections while the others compute the grids without an alarm point, whose figures do not read
+    it. Likewise the areas of concern missing or stale are built before any coverage
+    (``build_concerns``; every grid's, the first time).
     """
     from gisapp.patrol import reach  # the patrol package builds on this one
 
     def refresh() -> None:
         with engine.begin() as conn:
-            reach.refresh(conn, settings, force=not only_dirty)
+            reach.refresh(conn, settings)
 
     if only_dirty:  # the refresh marks the grids of alarms whose reach changed dirty: it comes first
         refresh()

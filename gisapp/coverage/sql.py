@@ -82,21 +82,22 @@ alarms AS (
     FROM g JOIN alarm_point a ON a.reach_geom && g.g4326 AND ST_Intersects(a.reach_geom, g.g4326)
     GROUP BY g.id
 ),
-rt AS (
-    SELECT r.id, r.geom, coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
+rt AS (  -- each route transformed once a statement (pgeom), not once a grid near it
+    SELECT r.id, r.geom, ST_Transform(r.geom, :srid) AS pgeom,
+           coalesce(r.sight_width_m, (CAST(:widths AS jsonb) ->> r.mode)::float) AS width,
            {ACTIVE_AT.format(t="CAST(:day AS time)")} AS day_on, {ACTIVE_AT.format(t="CAST(:night AS time)")} AS night_on
     FROM patrol_route r  -- only routes near the batch's grids, found by index
     WHERE r.active AND r.geom && (SELECT ST_Expand(ST_Extent(g.g4326)::geometry, :deg) FROM g)
 ),
-near AS (  -- each route near each grid, clipped to the grid's neighbourhood before buffering
-    SELECT g.id, rt.width, rt.day_on, rt.night_on,
-           ST_ClipByBox2D(ST_Transform(rt.geom, :srid), ST_Expand(Box2D(g.geom), rt.width + 1)) AS part
-    FROM g JOIN rt ON rt.geom && ST_Expand(g.g4326, :deg)
-    WHERE ST_DWithin(ST_Transform(rt.geom, :srid), g.geom, rt.width)
+near AS (  -- each route's corridor near each grid, from the route clipped to the grid's neighbourhood
+    -- (buffered once, whether it patrols by day, by night or both: a function in FROM is made once a row)
+    SELECT g.id, rt.day_on, rt.night_on, zone
+    FROM g JOIN rt ON rt.geom && ST_Expand(g.g4326, :deg) AND ST_DWithin(rt.pgeom, g.geom, rt.width)
+    CROSS JOIN LATERAL ST_Buffer(ST_ClipByBox2D(rt.pgeom, ST_Expand(Box2D(g.geom), rt.width + 1)), rt.width,
+                                 'quad_segs=8') AS zone
 ),
 patrols AS (
-    SELECT id, ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE day_on) AS u_day,
-           ST_Union(ST_Buffer(part, width, 'quad_segs=8')) FILTER (WHERE night_on) AS u_night,
+    SELECT id, ST_Union(zone) FILTER (WHERE day_on) AS u_day, ST_Union(zone) FILTER (WHERE night_on) AS u_night,
            count(*) AS any_n, count(*) FILTER (WHERE night_on) AS night_n
     FROM near GROUP BY id
 ),
@@ -144,7 +145,7 @@ alarm_pts AS MATERIALIZED (  -- each grid's alarm points; whether the patrols of
     LEFT JOIN reach_alarm rn ON rn.alarm_id = a.id AND rn.period = 'night'
     LEFT JOIN LATERAL (
         SELECT NOT EXISTS (SELECT 1 FROM rt WHERE rt.geom && ST_Expand(a.geom, :deg)
-                           AND ST_DWithin(ST_Transform(rt.geom, :srid), ST_Transform(a.geom, :srid), :alarm_reach)) AS far
+                           AND ST_DWithin(rt.pgeom, ST_Transform(a.geom, :srid), :alarm_reach)) AS far
         WHERE rd.alarm_id IS NULL OR rn.alarm_id IS NULL) line ON true
 ),
 counted AS (
