@@ -33,16 +33,15 @@ ON CONFLICT (grid_id) DO UPDATE SET srid = EXCLUDED.srid, road_buffer_m = EXCLUD
     near_roads = EXCLUDED.near_roads, geom = EXCLUDED.geom, area_m2 = EXCLUDED.area_m2
 """
 # Then its road pieces, made anew: each road cut by the grid (all inside its area of concern); pieces of
-# no length (a road touching the grid) count for nothing and are not kept.
+# no length (a road touching the grid) count for nothing and are not kept. The cut is a function in FROM,
+# made once a pair (as a column tested and kept, it was made twice).
 CONCERN_PIECES_SQL = [
     "DELETE FROM grid_road_piece WHERE grid_id = ANY(:ids)",
     """INSERT INTO grid_road_piece (grid_id, road_id, geom)
-    SELECT id, road_id, part FROM (
-        SELECT gr.id, rd.id AS road_id,
-               ST_Intersection(ST_Transform(rd.geom, :srid), ST_Transform(gr.geom, :srid)) AS part
-        FROM grid gr JOIN road rd ON rd.geom && gr.geom AND ST_Intersects(rd.geom, gr.geom)
-        WHERE gr.id = ANY(:ids)) p
-    WHERE ST_Length(part) > 0""",
+    SELECT gr.id, rd.id, part
+    FROM grid gr JOIN road rd ON rd.geom && gr.geom AND ST_Intersects(rd.geom, gr.geom)
+    CROSS JOIN LATERAL ST_Intersection(ST_Transform(rd.geom, :srid), ST_Transform(gr.geom, :srid)) AS part
+    WHERE gr.id = ANY(:ids) AND ST_Length(part) > 0""",
 ]
 # The grids of :ids whose area of concern is missing or was made with other settings.
 STALE_CONCERN_SQL = """
