@@ -147,9 +147,10 @@ alarm_pts AS MATERIALIZED (  -- each grid's alarm points; whether the patrols of
                            AND ST_DWithin(rt.pgeom, ST_Transform(a.geom, :srid), :alarm_reach)) AS far
         WHERE rd.alarm_id IS NULL OR rn.alarm_id IS NULL) line ON true
 ),
-counted AS (
-    SELECT gp.*, k.gap, coalesce(ST_Area(k.gap), 0) AS gap_m2, dc.*, ac.*, rc.*
+counted AS (  -- each area computed once (an expression's column used n times is computed n times)
+    SELECT gp.*, k.gap, ar.*, dc.*, ac.*, rc.*
     FROM gapped gp LEFT JOIN kept k ON k.id = gp.id AND k.period = gp.period
+    CROSS JOIN LATERAL (SELECT coalesce(ST_Area(k.gap), 0) AS gap_m2, ST_Area(gp.raw_gap) AS raw_gap_m2 OFFSET 0) ar
     CROSS JOIN LATERAL (
         SELECT count(*) FILTER (WHERE dp.fixed_in OR dp.in_concern AND ST_Intersects(dp.p, gp.patrol_u)) AS disputes_in,
                count(*) AS disputes_all,
@@ -167,8 +168,8 @@ counted AS (
         FROM grid_road_piece rp WHERE rp.grid_id = gp.id) rc
 ),
 result AS (  -- covered: the area of concern but its gap; road in: the road pieces but their length in the gap
-    SELECT c.*, greatest(c.concern_m2 - ST_Area(c.raw_gap), 0) AS covered_m2, greatest(road_all - road_gap, 0) AS road_in,
-           CASE WHEN c.concern_m2 > 0 THEN greatest(1 - ST_Area(c.raw_gap) / c.concern_m2, 0) ELSE 1 END AS share
+    SELECT c.*, greatest(c.concern_m2 - c.raw_gap_m2, 0) AS covered_m2, greatest(road_all - road_gap, 0) AS road_in,
+           CASE WHEN c.concern_m2 > 0 THEN greatest(1 - c.raw_gap_m2 / c.concern_m2, 0) ELSE 1 END AS share
     FROM counted c
 )
 INSERT INTO {{table}} ({{key}}grid_id, period, concern_m2, camera_m2, alarm_m2, patrol_m2, covered_m2, covered_share,
