@@ -34,7 +34,6 @@ import queue
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,13 +42,12 @@ import pandas as pd
 import psycopg
 import shapely
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from timing import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gisapp.config import load_settings  # noqa: E402
 from gisapp.coverage import build_concerns, projected_srid, recompute, recompute_dirty  # noqa: E402
-from gisapp.db import database_url, migrate  # noqa: E402
-from gisapp.db.server import ensure_database, libpq_dsn  # noqa: E402
+from gisapp.db.server import libpq_dsn  # noqa: E402
 from gisapp.demo import load_demo  # noqa: E402
 from gisapp.demo.city import CITY  # noqa: E402
 
@@ -212,87 +210,85 @@ def main() -> None:
     parser.add_argument("--peer-timeout", type=float, default=1800,
                         help="seconds each geopandas peer may run before it is stopped (default: 1800)")
     args = parser.parse_args()
-    settings = load_settings()
-    server = database_url(settings)
-    name = f"gisapp_bench_{uuid.uuid4().hex[:6]}"
-    ensure_database(server, name)
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with scratch_database("gisapp_bench") as url:
         engine = create_engine(url)
-        settings = load_settings({"database_url": url})
-        started = time.perf_counter()
-        load_demo(engine, settings, scale=str(args.villages), progress=True)
-        print(f"loaded a city of {args.villages} villages in {time.perf_counter() - started:.1f} s", flush=True)
-        started = time.perf_counter()
-        with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:  # as autovacuum would soon after a load
-            conn.execute("VACUUM ANALYZE")
-        print(f"vacuumed and analysed in {time.perf_counter() - started:.1f} s (not timed)", flush=True)
-        with engine.connect() as conn:
-            grids = conn.execute(text("SELECT count(*) FROM grid")).scalar()
-            srid = projected_srid(conn, settings)
+        try:
+            measure(engine, url, args)
+        finally:
+            engine.dispose()
 
-        started = time.perf_counter()  # the first recompute builds every grid's area of concern as well
-        recompute(engine, settings, progress=True)
-        first = time.perf_counter() - started
-        with engine.begin() as conn:  # the areas of concern alone, built again from nothing
-            conn.execute(text("DELETE FROM grid_concern"))
-        started = time.perf_counter()
-        build_concerns(engine, settings)
-        concern = time.perf_counter() - started
-        started = time.perf_counter()  # again: the areas of concern are stored (as after an edit of cameras or patrols)
-        recompute(engine, settings, progress=True)
-        full = time.perf_counter() - started
-        with engine.connect() as conn:
-            ours_backend = backend_peak_mb(conn)
 
-        timings = []
-        for k in range(5):
-            with engine.begin() as conn:
-                started = time.perf_counter()
-                conn.execute(text("UPDATE camera SET geom = ST_Translate(geom, 0.0003, 0) WHERE id = "
-                                  "(SELECT min(id) + :k FROM camera)"), {"k": k})
-                touched = recompute_dirty(conn, settings)
-                timings.append(time.perf_counter() - started)
-        incremental = float(np.median(timings))
-        with engine.connect() as conn:  # current after the moves, as the peers read the data
-            ours_day = pd.Series(dict(conn.execute(text(
-                "SELECT grid_id, covered_m2 FROM grid_coverage WHERE period = 'day'")).all()))
+def measure(engine, url: str, args: argparse.Namespace) -> None:
+    """Load the city into ``url``'s database over ``engine``, time ours and the peers, print the figures."""
+    settings = load_settings({"database_url": url})
+    started = time.perf_counter()
+    load_demo(engine, settings, scale=str(args.villages), progress=True)
+    print(f"loaded a city of {args.villages} villages in {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:  # as autovacuum would soon after a load
+        conn.execute("VACUUM ANALYZE")
+    print(f"vacuumed and analysed in {time.perf_counter() - started:.1f} s (not timed)", flush=True)
+    with engine.connect() as conn:
+        grids = conn.execute(text("SELECT count(*) FROM grid")).scalar()
+        srid = projected_srid(conn, settings)
 
-        ours_rss = peak_rss_mb()
-        engine.dispose()  # the forked peers open their own connections
-        results = {key: run_peer(key, url, settings, srid, args.peer_timeout) for key in args.peers}
+    started = time.perf_counter()  # the first recompute builds every grid's area of concern as well
+    recompute(engine, settings, progress=True)
+    first = time.perf_counter() - started
+    with engine.begin() as conn:  # the areas of concern alone, built again from nothing
+        conn.execute(text("DELETE FROM grid_concern"))
+    started = time.perf_counter()
+    build_concerns(engine, settings)
+    concern = time.perf_counter() - started
+    started = time.perf_counter()  # again: the areas of concern are stored (as after an edit of cameras or patrols)
+    recompute(engine, settings, progress=True)
+    full = time.perf_counter() - started
+    with engine.connect() as conn:
+        ours_backend = backend_peak_mb(conn)
 
-        print(f"\ncity: {args.villages} villages, {grids} grids; projected CRS EPSG:{srid}; {os.cpu_count()} cores")
-        print(f"{'what':48} {'seconds':>9} {'peak RSS MB':>12}")
-        print(f"{'ours: first full recompute, builds the concern':48} {first:9.2f}")
-        print(f"{'ours: the areas of concern alone (every grid)':48} {concern:9.2f}")
-        print(f"{'ours: full recompute, concern stored (d + n)':48} {full:9.2f} {ours_backend:9.0f} (server) / "
-              f"{ours_rss:.0f} (python)")
-        print(f"{'ours: one camera moved, grids recomputed':48} {incremental:9.3f} (median of 5, {touched} grid(s) each)")
-        for key, (areas, seconds, rss) in results.items():
-            label = f"{PEERS[key][0]}: day only"
-            if areas is None:
-                print(f"{label:48} > {seconds:7.0f} {rss:9.0f} (python; stopped)")
-                continue
-            print(f"{label:48} {seconds:9.2f} {rss:9.0f} (python)")
-        for key, (areas, seconds, _) in results.items():
-            bound = "> " if areas is None else ""
-            for what, ours in (("first, builds the concern", first), ("concern stored", full)):
-                print(f"ratio {key} peer (day) / ours ({what}; day + night): {bound}{seconds / ours:.2f}x; "
-                      f"per period: {bound}{2 * seconds / ours:.2f}x"
-                      + (" (the peer did not finish)" if areas is None else ""))
-            if areas is not None:
-                aligned = pd.concat([ours_day, areas], axis=1, keys=["ours", "peer"]).fillna(0)
-                difference = abs(aligned["ours"].sum() - aligned["peer"].sum()) / max(aligned["peer"].sum(), 1)
-                worst = (aligned["ours"] - aligned["peer"]).abs().max()
-                print(f"  covered area by day, ours vs the {key} peer: {difference * 100:.4f} % apart in total, "
-                      f"at most {worst:.3f} m² in a grid" + (" (its own sectors: 16 segments an arc, grid north)"
-                                                           if key == "union" else ""))
-    finally:
-        engine.dispose()
-        with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    timings = []
+    for k in range(5):
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            conn.execute(text("UPDATE camera SET geom = ST_Translate(geom, 0.0003, 0) WHERE id = "
+                              "(SELECT min(id) + :k FROM camera)"), {"k": k})
+            touched = recompute_dirty(conn, settings)
+            timings.append(time.perf_counter() - started)
+    incremental = float(np.median(timings))
+    with engine.connect() as conn:  # current after the moves, as the peers read the data
+        ours_day = pd.Series(dict(conn.execute(text(
+            "SELECT grid_id, covered_m2 FROM grid_coverage WHERE period = 'day'")).all()))
+
+    ours_rss = peak_rss_mb()
+    engine.dispose()  # the forked peers open their own connections
+    results = {key: run_peer(key, url, settings, srid, args.peer_timeout) for key in args.peers}
+
+    print(f"\ncity: {args.villages} villages, {grids} grids; projected CRS EPSG:{srid}; {os.cpu_count()} cores")
+    print(f"{'what':48} {'seconds':>9} {'peak RSS MB':>12}")
+    print(f"{'ours: first full recompute, builds the concern':48} {first:9.2f}")
+    print(f"{'ours: the areas of concern alone (every grid)':48} {concern:9.2f}")
+    print(f"{'ours: full recompute, concern stored (d + n)':48} {full:9.2f} {ours_backend:9.0f} (server) / "
+          f"{ours_rss:.0f} (python)")
+    print(f"{'ours: one camera moved, grids recomputed':48} {incremental:9.3f} (median of 5, {touched} grid(s) each)")
+    for key, (areas, seconds, rss) in results.items():
+        label = f"{PEERS[key][0]}: day only"
+        if areas is None:
+            print(f"{label:48} > {seconds:7.0f} {rss:9.0f} (python; stopped)")
+            continue
+        print(f"{label:48} {seconds:9.2f} {rss:9.0f} (python)")
+    for key, (areas, seconds, _) in results.items():
+        bound = "> " if areas is None else ""
+        for what, ours in (("first, builds the concern", first), ("concern stored", full)):
+            print(f"ratio {key} peer (day) / ours ({what}; day + night): {bound}{seconds / ours:.2f}x; "
+                  f"per period: {bound}{2 * seconds / ours:.2f}x"
+                  + (" (the peer did not finish)" if areas is None else ""))
+        if areas is not None:
+            aligned = pd.concat([ours_day, areas], axis=1, keys=["ours", "peer"]).fillna(0)
+            difference = abs(aligned["ours"].sum() - aligned["peer"].sum()) / max(aligned["peer"].sum(), 1)
+            worst = (aligned["ours"] - aligned["peer"]).abs().max()
+            print(f"  covered area by day, ours vs the {key} peer: {difference * 100:.4f} % apart in total, "
+                  f"at most {worst:.3f} m² in a grid" + (" (its own sectors: 16 segments an arc, grid north)"
+                                                       if key == "union" else ""))
 
 
 if __name__ == "__main__":

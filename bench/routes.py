@@ -36,7 +36,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -367,48 +366,36 @@ def city_database(scale: str, prefix: str = "gisapp_bench_routes"):
 
     Yields a namespace: engine, settings (pointing at that database), villages, and the seconds
     ``loaded``, ``covered``, ``built`` and ``reached``, with the network's ``status``."""
-    import psycopg
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from timing import scratch_database
 
     from gisapp.coverage import recompute
-    from gisapp.db import database_url, migrate
-    from gisapp.db.server import ensure_database, libpq_dsn
     from gisapp.demo import load_demo
     from gisapp.patrol import network, reach
 
-    settings = load_settings()
-    server = database_url(settings)
-    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
-    ensure_database(server, name)
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    engine = None
-    try:
-        migrate.upgrade(url)
+    with scratch_database(prefix) as url:
         engine = create_engine(url)
-        settings = load_settings({"database_url": url})
-        started = time.perf_counter()
-        load_demo(engine, settings, scale=scale, progress=False)
-        loaded = time.perf_counter() - started
-        started = time.perf_counter()
-        recompute(engine, settings)
-        covered = time.perf_counter() - started
-        with engine.begin() as conn:
+        try:
+            settings = load_settings({"database_url": url})
             started = time.perf_counter()
-            status = network.build(conn, settings)
-            built = time.perf_counter() - started
-            villages = conn.execute(text("SELECT count(*) FROM admin_area WHERE level = 'village'")).scalar()
-        with engine.begin() as conn:   # the rebuild emptied the patrols' reach: bring it back, as the next write would
+            load_demo(engine, settings, scale=scale, progress=False)
+            loaded = time.perf_counter() - started
             started = time.perf_counter()
-            reach.refresh(conn, settings)
-            reached = time.perf_counter() - started
-        yield SimpleNamespace(engine=engine, settings=settings, villages=villages, loaded=loaded, covered=covered,
-                              built=built, status=status, reached=reached)
-    finally:
-        if engine is not None:
+            recompute(engine, settings)
+            covered = time.perf_counter() - started
+            with engine.begin() as conn:
+                started = time.perf_counter()
+                status = network.build(conn, settings)
+                built = time.perf_counter() - started
+                villages = conn.execute(text("SELECT count(*) FROM admin_area WHERE level = 'village'")).scalar()
+            with engine.begin() as conn:   # the rebuild emptied the patrols' reach: bring it back, as the next write would
+                started = time.perf_counter()
+                reach.refresh(conn, settings)
+                reached = time.perf_counter() - started
+            yield SimpleNamespace(engine=engine, settings=settings, villages=villages, loaded=loaded, covered=covered,
+                                  built=built, status=status, reached=reached)
+        finally:
             engine.dispose()
-        with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def scale_run(scale: str, repeats: int) -> None:

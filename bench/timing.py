@@ -1,8 +1,10 @@
-"""Timing helpers shared by the benchmarks."""
+"""Timing helpers shared by the benchmarks, and the scratch database they run in."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event
 
@@ -26,3 +28,26 @@ def time_statements(engine, width: int, seen: Callable[[str, object], None] | No
             seen(statement, parameters)
 
     return statements
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A fresh, migrated database named ``prefix_<random>`` on the embedded cluster (or DATABASE_URL's
+    server); yields its URL and drops it on the way out, whatever happens (its connections closed)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from gisapp.config import load_settings
+    from gisapp.db import database_url, migrate
+    from gisapp.db.server import ensure_database, libpq_dsn
+
+    server = database_url(load_settings())
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    ensure_database(server, name)
+    try:
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(libpq_dsn(server), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
