@@ -53,6 +53,16 @@ def test_bad_row_aborts_import_and_names_row_and_field(cli, engine, tmp_path, ca
     assert _count(engine, "camera") == 0
 
 
+@pytest.mark.parametrize("cost", ["inf", "-Infinity", "1e400"])
+def test_a_number_that_is_not_finite_is_refused(cli, engine, tmp_path, cost):
+    """The cost has no upper bound: "inf" must be refused by name, not reach the database."""
+    path = _write(tmp_path, "cams.csv", f"{HEADER},cost\n{GOOD_ROW},100\nC2,贵,bullet,90,80,online,114.45,34.55,{cost}\n")
+    result = cli("import", "cameras", str(path))
+    assert result.exit_code == 1
+    assert "row 2, cost: must be a finite number" in result.output, result.output
+    assert _count(engine, "camera") == 0
+
+
 def test_invalid_polygon_is_refused_with_reason(cli, engine, tmp_path):
     bowtie = "POLYGON((114.4 34.5,114.5 34.6,114.5 34.5,114.4 34.6,114.4 34.5))"
     path = _write(tmp_path, "areas.csv", f'code,name,level,wkt\n410299,县,county,"{bowtie}"\n')

@@ -98,6 +98,7 @@ class Validator:
             text = text.mask(text.str.upper().isin(list(CARDINALS)), text.str.upper().map(CARDINALS).astype("string"))
         number = pd.to_numeric(text, errors="coerce")
         self.fail(text.notna() & number.isna(), f.name, lambda i: f"not a number: {text[i]!r}")
+        self.fail(number.abs() == np.inf, f.name, lambda i: f"must be a finite number, not {text[i]!r}")
         if f.kind == "int":
             self.fail(number.notna() & (number % 1 != 0), f.name, "must be a whole number")
         if f.minimum is not None:
