@@ -8,8 +8,9 @@ It loads a deterministic city into a fresh database on the embedded cluster (or 
 server), vacuums and analyses it (statistics and hint bits, as autovacuum would soon after), then
 times (1) our first full recompute of every grid (day and night), which also builds every grid's
 area of concern and road pieces (grid_concern), then those alone again (deleted first), (2) a full
-recompute again, with them stored (as after any edit of cameras, alarms or patrols), (3) our
-incremental recompute after moving one camera, (4) the covered area of each grid's area of concern
+recompute again, with them stored and the patrols' reach by road current, neither made again (as after
+an edit of cameras, or of a setting such as the target share), (3) our incremental recompute after
+moving one camera, (4) the covered area of each grid's area of concern
 by day done with geopandas/shapely (reading excluded), in three ways:
 
 - fair: as a geopandas expert would, grid by grid through the spatial index: the road zones cut by
