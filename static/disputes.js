@@ -188,7 +188,6 @@ window.gisappDisputes = (function () {
       ["dp-from", "dp-to", "dp-by"].forEach(function (id) {
         document.getElementById(id).addEventListener("change", showFigures);
       });
-      document.getElementById("dp-hotspots").addEventListener("change", showHotspots);
       if (options.gaps) {
         document.getElementById("dp-gap-period").addEventListener("change", showGaps);
         showGaps();
@@ -202,6 +201,8 @@ window.gisappDisputes = (function () {
     options = opts;
     map.on("click", picked);
     document.getElementById("dp-toggle").addEventListener("click", toggle);
+    /* hotspots need no vocabulary: wired now, a box ticked while the panel is still loading is not lost */
+    document.getElementById("dp-hotspots").addEventListener("change", showHotspots);
   }
 
   return { init: init };

@@ -327,10 +327,17 @@ def test_the_legend_lists_only_visible_layers(browser, own_live):
     check()
     page.evaluate(f"() => {FIND_MAP}.setZoom(14, {{animate: false}})")
     expect(page.locator("#legend [data-legend=alarm_areas]")).to_be_visible()
-    # the hot spots the disputes panel draws get their entry, by class in Chinese, with the colours drawn
-    page.click("#dp-toggle")
+    # the hot spots the disputes panel draws get their entry, by class in Chinese, with the colours drawn;
+    # the box ticked while the panel is still loading (its vocabulary held back here) still draws them
+    held = []
+    page.route("**/api/disputes/vocabulary", lambda route: held.append(route))
+    with page.expect_request("**/api/disputes/vocabulary"):
+        page.click("#dp-toggle")
     with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url and r.status == 200) as hot:
         page.check("#dp-hotspots")
+    assert len(held) == 1, "the vocabulary was held back until the box was ticked"
+    held[0].continue_()
+    page.unroute("**/api/disputes/vocabulary")
     classes = {f["properties"]["class"] for f in hot.value.json()["features"]}
     assert classes, "the demo has hot spots"
     expect(page.locator("#legend [data-legend=hotspots]")).to_be_visible()
