@@ -6,7 +6,8 @@ window.gisappDisputes = (function () {
   "use strict";
   var HOTSPOT_COLOURS = { hot_99: "#b2182b", hot_95: "#ef8a62", hot_90: "#fddbc7",
                           cold_90: "#d1e5f0", cold_95: "#67a9cf", cold_99: "#2166ac" };
-  var map, options, vocabulary, charts = {}, hotspotLayer = null, pickMarker = null, picking = false, loaded = false;
+  var map, options, vocabulary = null, charts = {}, hotspotLayer = null, hotspotSeq = 0, pickMarker = null,
+      picking = false, loaded = false;
 
   var el = window.gisappCommon.el, getJson = window.gisappCommon.getJson;
 
@@ -38,7 +39,10 @@ window.gisappDisputes = (function () {
     });
   }
 
+  /* The figures need the vocabulary (grades' labels and colours): asked for before it came, they wait for
+     ``load`` to draw them, with whatever period is chosen by then. */
   function showFigures() {
+    if (!vocabulary) { return; }
     var by = document.getElementById("dp-by").value;
     var query = "by=" + by + "&" + period();
     getJson("/api/disputes/figures?" + query).then(function (answer) {
@@ -70,13 +74,17 @@ window.gisappDisputes = (function () {
       document.getElementById("dp-export-list").href = "/api/disputes?format=xlsx&" +
         period().replace("from=", "received_from=").replace("to=", "received_to=");
     }).catch(function (err) { message("dp-figures-message", err); });
-    if (hotspotLayer) { showHotspots(); }
+    if (document.getElementById("dp-hotspots").checked) { showHotspots(); }
   }
 
+  /* Only the answer to the last question is drawn, and only while the box is ticked: an answer that comes
+     after the box was unticked, or after a newer question, is dropped. */
   function showHotspots() {
+    var mine = ++hotspotSeq, box = document.getElementById("dp-hotspots");
     if (hotspotLayer) { map.removeLayer(hotspotLayer); hotspotLayer = null; }
-    if (!document.getElementById("dp-hotspots").checked) { return; }
+    if (!box.checked) { return; }
     getJson("/api/disputes/hotspots?significant=true&" + period()).then(function (answer) {
+      if (mine !== hotspotSeq || !box.checked) { return; }
       hotspotLayer = L.geoJSON(answer, {
         style: function (f) {
           return { color: "#333", weight: 1, fillOpacity: 0.55, fillColor: HOTSPOT_COLOURS[f.properties["class"]] };
@@ -86,7 +94,7 @@ window.gisappDisputes = (function () {
           layer.bindTooltip(gisapp.escapeHtml(p.name + " · " + p.count + " · Gi* z=" + p.z + " · " + p["class"]));
         }
       }).addTo(map);
-    }).catch(function (err) { message("dp-figures-message", err); });
+    }).catch(function (err) { if (mine === hotspotSeq) { message("dp-figures-message", err); } });
   }
 
   function showGaps() {
@@ -135,7 +143,8 @@ window.gisappDisputes = (function () {
   }
 
   function submit(event) {
-    event.preventDefault();
+    event.preventDefault();  /* never the browser's own submission: it would put the parties in the URL */
+    if (!vocabulary) { return; }  /* its button is enabled once the vocabulary has filled the form's lists */
     var form = event.target, body = {};
     ["category", "grade", "source", "summary", "parties", "parties_phone", "grid"].forEach(function (name) {
       var value = form.elements[name].value.trim();
@@ -162,7 +171,7 @@ window.gisappDisputes = (function () {
         if (pickMarker) { map.removeLayer(pickMarker); pickMarker = null; }
         map.eachLayer(function (layer) { if (layer.options && layer.options.gisappLayer && layer.redraw) { layer.redraw(); } });
         showFigures();
-      });
+      }).catch(function (err) { message("dp-intake-message", err); });
   }
 
   function toggle() {
@@ -175,6 +184,7 @@ window.gisappDisputes = (function () {
      would compete with the first view's tiles for the browser's connections. */
   function load() {
     loaded = true;
+    if (options.gaps) { showGaps(); }
     getJson("/api/disputes/vocabulary").then(function (v) {
       vocabulary = v;
       var form = document.getElementById("dp-intake");
@@ -182,27 +192,32 @@ window.gisappDisputes = (function () {
         options_(form.elements.category, v.categories);
         options_(form.elements.grade, v.grades);
         options_(form.elements.source, v.sources);
-        form.addEventListener("submit", submit);
-        document.getElementById("dp-pick").addEventListener("click", startPicking);
-      }
-      ["dp-from", "dp-to", "dp-by"].forEach(function (id) {
-        document.getElementById(id).addEventListener("change", showFigures);
-      });
-      if (options.gaps) {
-        document.getElementById("dp-gap-period").addEventListener("change", showGaps);
-        showGaps();
+        form.querySelector("button[type=submit]").disabled = false;
       }
       showFigures();
+    }).catch(function (err) {
+      loaded = false;  /* opened again, the panel asks again */
+      message("dp-figures-message", err);
     });
   }
 
+  /* Every control is wired when the map starts, so that none is lost when used while the panel is loading;
+     what needs the vocabulary waits for it (``showFigures``, ``submit``). */
   function init(theMap, opts) {
     map = theMap;
     options = opts;
     map.on("click", picked);
     document.getElementById("dp-toggle").addEventListener("click", toggle);
-    /* hotspots need no vocabulary: wired now, a box ticked while the panel is still loading is not lost */
     document.getElementById("dp-hotspots").addEventListener("change", showHotspots);
+    ["dp-from", "dp-to", "dp-by"].forEach(function (id) {
+      document.getElementById(id).addEventListener("change", showFigures);
+    });
+    if (options.gaps) { document.getElementById("dp-gap-period").addEventListener("change", showGaps); }
+    var form = document.getElementById("dp-intake");
+    if (form) {
+      form.addEventListener("submit", submit);
+      document.getElementById("dp-pick").addEventListener("click", startPicking);
+    }
   }
 
   return { init: init };

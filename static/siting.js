@@ -642,7 +642,8 @@ window.gisappSiting = (function () {
         open.addEventListener("click", function () { openPlan(p.code); });
         links.appendChild(open);
         if (opts.plans) {
-          var drop = el("button", { type: "button", "class": "pp-small sp-delete" }, "删除 Delete");
+          var drop = el("button", { type: "button", "class": "pp-small sp-delete" });
+          deleteLabel(drop, deleting === p.code);  // a list drawn again keeps a delete waiting for its confirmation
           drop.addEventListener("click", function () { deletePlan(p.code, drop); });
           links.appendChild(drop);
         }
@@ -660,12 +661,18 @@ window.gisappSiting = (function () {
     byId("sp-compare-button").disabled = n < 1 || n > 10;
   }
 
-  /* A first click asks to confirm (the button says so); a second within a few seconds deletes. */
+  function deleteLabel(button, confirming) {
+    button.textContent = confirming ? "确认删除？ Confirm delete?" : "删除 Delete";
+    button.classList.toggle("sp-confirm", confirming);
+  }
+
+  /* A first click asks to confirm (the button says so, and another plan's waiting delete is called off); a
+     second click on the same button deletes. */
   function deletePlan(code, button) {
     if (deleting !== code) {
       deleting = code;
-      button.textContent = "确认删除？ Confirm delete?";
-      button.classList.add("sp-confirm");
+      document.querySelectorAll("#sp-plans .sp-delete.sp-confirm").forEach(function (b) { deleteLabel(b, false); });
+      deleteLabel(button, true);
       return;
     }
     deleting = null;

@@ -197,6 +197,11 @@ def test_the_center_sorts_filters_zooms_and_exports(browser, own_live):
     page.screenshot(path=str(OUTPUT / "flagged-center-1400.png"))
 
     page.set_viewport_size({"width": 1024, "height": 768})
+    # the page reacts to the resize at its next frame: wait for the legend to have made room
+    page.wait_for_function("""() => {
+        const l = document.getElementById('legend').getBoundingClientRect(),
+              c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        return l.right <= c.left || l.top >= c.bottom; }""")
     panel, scale = page.locator("#fg-panel").bounding_box(), page.locator(".leaflet-control-scale").bounding_box()
     assert panel["x"] + panel["width"] <= 1024 and (scale["x"] >= panel["x"] + panel["width"]), (panel, scale)
     legend, control = page.locator("#legend").bounding_box(), page.locator(".leaflet-control-layers").bounding_box()

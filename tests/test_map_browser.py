@@ -125,7 +125,17 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_map(page, base_url, "gridworker")
     page.wait_for_load_state("networkidle")
-    page.click("#dp-toggle")
+    # until the vocabulary has filled the form's lists, the form cannot be sent (by the browser least of all:
+    # its own submission would put the parties in the URL)
+    held = []
+    page.route("**/api/disputes/vocabulary", lambda route: held.append(route))
+    with page.expect_request("**/api/disputes/vocabulary"):
+        page.click("#dp-toggle")
+    submit = page.locator("#dp-intake button[type=submit]")
+    expect(submit).to_be_disabled()
+    held[0].continue_()
+    page.unroute("**/api/disputes/vocabulary")
+    expect(submit).to_be_enabled()
 
     # figures with their charts, and the open disputes lying in coverage gaps
     page.wait_for_selector("#dp-totals .dp-figure")
@@ -244,6 +254,7 @@ def test_popups_show_chinese_labels_and_local_times(browser, readable):
     assert not raw & set(values), "no value is shown as its code"
     page.screenshot(path=str(OUTPUT / "popup-dispute.png"))
     page.click(".leaflet-popup-close-button")
+    expect(page.locator(".leaflet-popup")).to_have_count(0)  # gone, not fading out: the next popup is the camera's
 
     # the camera: its kind and status by their labels, yes/no in Chinese, its 20-digit ID whole on one line
     popup = popup_at(page, camera[1], camera[0])
@@ -345,6 +356,18 @@ def test_the_legend_lists_only_visible_layers(browser, own_live):
     assert all(re.match(r"[\u4e00-\u9fff]", t) for t in page.eval_on_selector_all(
         "#legend-hotspots li", "es => es.map(e => e.textContent)"))
     page.uncheck("#dp-hotspots")
+    expect(page.locator("#legend [data-legend=hotspots]")).to_be_hidden()
+    # an answer that comes after the box was unticked again is not drawn
+    late = []
+    page.route("**/api/disputes/hotspots?*", lambda route: late.append(route))
+    with page.expect_request(lambda r: "/api/disputes/hotspots?" in r.url):
+        page.check("#dp-hotspots")
+    page.uncheck("#dp-hotspots")
+    with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url) as answered:
+        late[0].continue_()
+    answered.value.finished()
+    page.unroute("**/api/disputes/hotspots?*")
+    page.wait_for_function("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
     expect(page.locator("#legend [data-legend=hotspots]")).to_be_hidden()
     page.click("#dp-toggle")
 

@@ -408,8 +408,11 @@ def test_one_panel_open_on_the_left_and_the_map_around_it(browser, siting_live, 
     page.click("#pp-toggle")
     expect(siting).to_have_class("gisapp-panel sp-panel collapsed")
     expect(patrol).not_to_have_class("gisapp-panel pp-panel collapsed")
+    # both boxes read at once (the patrol panel's lists, asked for with the page, may still be growing it)
+    below = """() => document.getElementById('sp-toggle').getBoundingClientRect().y
+                     >= document.getElementById('pp-panel').getBoundingClientRect().bottom - 1"""
+    page.wait_for_function(below)  # below the patrol panel
     toggle = page.locator("#sp-toggle").bounding_box()
-    assert toggle["y"] >= patrol.bounding_box()["y"] + patrol.bounding_box()["height"] - 1, "below the patrol panel"
     assert toggle["y"] + toggle["height"] <= 900
     page.click("#sp-toggle")
     expect(patrol).to_have_class("gisapp-panel pp-panel collapsed")
