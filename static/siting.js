@@ -183,6 +183,16 @@ window.gisappSiting = (function () {
     return { polygon: { type: "Polygon", coordinates: [ring] } };
   }
 
+  /* Another area chosen: a proposal made for the last one is put away, so that it cannot be saved as this
+     one's. */
+  function areaChanged(zoom) {
+    if (proposal) {
+      clearProposal();
+      say("sp-propose-message", "范围已改变，请重新推荐 The area changed: propose again");
+    }
+    showArea(zoom);
+  }
+
   /* The chosen area outlined on the map, and the candidate sites of the layer inside it. */
   function showArea(zoom) {
     var mine = ++areaSeq;
@@ -267,7 +277,7 @@ window.gisappSiting = (function () {
     vertices = [];
     redrawDrawing();
     if (drawn) {
-      showArea(false);
+      areaChanged(false);
     } else {
       byId("sp-draw-message").textContent = "未绘制范围 No area drawn";
     }
@@ -286,7 +296,7 @@ window.gisappSiting = (function () {
   function clearDrawn() {
     if (drawing) { vertices = []; redrawDrawing(); return; }
     drawn = null;
-    if (areaBy() === "polygon") { areaLayer.clearLayers(); siteLayer.clearLayers(); }
+    if (areaBy() === "polygon") { areaChanged(false); }
     byId("sp-draw-message").textContent = "";
   }
 
@@ -376,12 +386,17 @@ window.gisappSiting = (function () {
     showCameras();
     showChart();
     updateSave();
+  }
+
+  /* The plan's name, suggested from the area and the cameras as they stand; a name the planner typed is kept. */
+  function suggestName() {
     var form = byId("sp-save");
-    if (form && !form.elements.name.value) {
-      var village = byId("sp-village"), where = areaBy() === "village" && village.selectedOptions.length
-        ? village.selectedOptions[0].textContent : "绘制范围 drawn area";
-      form.elements.name.value = where + " " + t.cameras + " 台 cameras";
-    }
+    if (!form || !proposal) { return; }
+    var name = form.elements.name;
+    if (name.value && name.value !== name.dataset.suggested) { return; }
+    var village = byId("sp-village"), where = areaBy() === "village" && village.selectedOptions.length
+      ? village.selectedOptions[0].textContent : "绘制范围 drawn area";
+    name.value = name.dataset.suggested = where + " " + proposal.features.length + " 台 cameras";
   }
 
   /* The proposed cameras on the map: a numbered marker (dragged to move it), the view sector, and for a
@@ -443,6 +458,7 @@ window.gisappSiting = (function () {
 
   function showTotals() {
     var body = byId("sp-totals"), t = proposal.totals, all = { demand: 0, before: 0, after: 0 };
+    suggestName();
     body.textContent = "";
     order.demand.forEach(function (kind) {
       var tr = el("tr", { "data-kind": kind, "class": t.demand[kind] ? "" : "pp-muted" });
@@ -602,7 +618,8 @@ window.gisappSiting = (function () {
   }
 
   // -- plans ------------------------------------------------------------------------------------------
-  function loadPlans() {
+  /* The saved plans, listed again; ``done`` (what was just done to them) is said under the list. */
+  function loadPlans(done) {
     var mine = ++listSeq;
     request("GET", "/api/siting/plans").then(function (answer) {
       if (mine !== listSeq) { return; }
@@ -652,7 +669,11 @@ window.gisappSiting = (function () {
       });
       Object.keys(compared).forEach(function (c) { if (!known[c]) { delete compared[c]; } });
       updateCompare();
-      say("sp-plans-message", answer.plans.length ? "" : "暂无方案 No plans yet");
+      if (done) {
+        say("sp-plans-message", done, "ok");
+      } else {
+        say("sp-plans-message", answer.plans.length ? "" : "暂无方案 No plans yet");
+      }
     }).catch(function (err) { if (mine === listSeq) { fail("sp-plans-message", err); } });
   }
 
@@ -678,11 +699,10 @@ window.gisappSiting = (function () {
     deleting = null;
     button.disabled = true;
     request("DELETE", "/api/siting/plans/" + encodeURIComponent(code)).then(function () {
-      say("sp-plans-message", "已删除方案 deleted plan: " + code, "ok");
       if (plan && plan.code === code) { closePlan(); }
       delete compared[code];
       byId("sp-comparison").textContent = "";
-      loadPlans();
+      loadPlans("已删除方案 deleted plan: " + code);
       refreshLayers();
     }).catch(function (err) { button.disabled = false; fail("sp-plans-message", err); });
   }
@@ -756,7 +776,10 @@ window.gisappSiting = (function () {
         li.classList.toggle("sp-open-plan", li.getAttribute("data-code") === code);
       });
       showPlan(!keepView);
-      if (!keepView) { byId("sp-plan").scrollIntoView({ block: "start" }); }
+      if (!keepView) {  // the panel's own list scrolls to the plan, not the page (scrollIntoView moved both)
+        var shown = byId("sp-plan"), scroller = shown.closest(".dp-body");
+        scroller.scrollTop += shown.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      }
       say("sp-plan-message", "");
     }).catch(function (err) { if (mine === planSeq) { byId("sp-plan").hidden = false; fail("sp-plan-message", err); } });
   }
@@ -949,9 +972,9 @@ window.gisappSiting = (function () {
       if (!groups[township]) { groups[township] = villages.appendChild(el("optgroup", { label: township })); }
       groups[township].appendChild(el("option", { value: v[0] }, v[1]));
     });
-    villages.addEventListener("change", function () { setAreaBy("village"); showArea(true); });
+    villages.addEventListener("change", function () { setAreaBy("village"); areaChanged(true); });
     form.querySelectorAll("input[name=area_by]").forEach(function (radio) {
-      radio.addEventListener("change", function () { showArea(areaBy() === "village"); });
+      radio.addEventListener("change", function () { areaChanged(areaBy() === "village"); });
     });
     var kinds = byId("sp-kinds");
     order.kinds.forEach(function (k) {

@@ -103,7 +103,7 @@ def screenshot(page, name: str) -> None:
 
 
 def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_live):
-    base_url, demo, village, _ = siting_live
+    base_url, demo, village, village_name = siting_live
     page = new_page(browser, viewport={"width": 1400, "height": 900})
     requests, dialogs, errors = watch(page)
     open_map(page, base_url, "planner")
@@ -133,6 +133,7 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
     assert 1 <= len(features) <= 4
     expect(page.locator("#sp-cameras li")).to_have_count(len(features))
     expect(page.locator(".leaflet-marker-pane .sp-camera")).to_have_count(len(features))
+    expect(page.locator("#sp-save input[name=name]")).to_have_value(f"{village_name} {len(features)} 台 cameras")
     expect(page.locator("#sp-propose-message.dp-ok")).to_contain_text(f"推荐 {len(features)} 台摄像机")
     assert chart_data(page) == [answer["marginal"]]
     dispute = page.locator("#sp-totals tr[data-kind=dispute] td")
@@ -194,6 +195,8 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
     assert grids, "the plan reaches some grid"
     expect(page.locator("#sp-save-message.dp-ok")).to_contain_text("SP1")
     expect(page.locator("#sp-plan")).to_be_visible()
+    assert page.evaluate(f"""() => [document.scrollingElement.scrollTop, {FIND_MAP}.getContainer().scrollTop]""") \
+        == [0, 0], "the panel scrolls to the plan, the page and the map stay where they are"
     expect(page.locator("#sp-plan-title")).to_contain_text(XSS)
     assert what_if(page) == {g["id"]: band_colour(g["properties"]["covered_share_after_night"]) for g in grids}
     expect(page.locator("#sp-plan-grids tr")).to_have_count(len(grids))
@@ -264,6 +267,7 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
                               and r.status == 204):
         delete.click()
     expect(page.locator("#sp-plans li")).to_have_count(0)
+    expect(page.locator("#sp-plans-message.dp-ok")).to_have_text("已删除方案 deleted plan: SP1")
     expect(page.locator("#sp-plan")).to_be_hidden()
     assert demo.client.get("/api/siting/plans/SP1", headers=planner).status_code == 404
 
@@ -276,7 +280,7 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
 
 
 def test_an_area_drawn_on_the_map_with_sites_along_its_roads(browser, siting_live):
-    base_url, demo, village, _ = siting_live
+    base_url, demo, village, village_name = siting_live
     with demo.connect() as conn:
         lon, lat = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) AS c "
                                      "FROM admin_area WHERE code = :v) x"), {"v": village}).one()
@@ -316,6 +320,17 @@ def test_an_area_drawn_on_the_map_with_sites_along_its_roads(browser, siting_liv
     expect(page.locator("#sp-cameras li")).to_have_count(len(answer["features"]))
     expect(page.locator("#sp-propose-message")).to_contain_text("候选 options")
     assert label in page.inner_text("#sp-propose select[name=candidates]")
+    expect(page.locator("#sp-save input[name=name]")).to_have_value(f"绘制范围 drawn area {len(answer['features'])} 台 cameras")
+    # another area chosen: the proposal for the drawn one is put away (it cannot be saved as the village's)
+    page.select_option("#sp-village", village)
+    expect(page.locator("#sp-result")).to_be_hidden()
+    expect(page.locator("#sp-propose-message")).to_have_text("范围已改变，请重新推荐 The area changed: propose again")
+    expect(page.locator(".leaflet-marker-pane .sp-camera")).to_have_count(0)
+    # proposed for the village, the suggested name follows (one the planner typed would be kept)
+    with page.expect_response(lambda r: r.url.endswith("/api/siting/propose") and r.status == 200) as proposed:
+        page.click("#sp-propose-button")
+    count = len(proposed.value.json()["features"])
+    expect(page.locator("#sp-save input[name=name]")).to_have_value(f"{village_name} {count} 台 cameras")
     assert dialogs == [] and errors == []
     assert page.locator(".leaflet-popup").count() == 0
     page.close()
