@@ -23,9 +23,7 @@ window.gisappDisputePage = (function () {
     return Object.prototype.hasOwnProperty.call(known, String(value)) ? known[String(value)] : String(value);
   }
 
-  function problem(err) {
-    return (err && (err.message || err.error)) || String(err);
-  }
+  var problem = common.problem;  // an API error in Chinese first, each problem once
 
   function say(id, text, kind) {
     var box = byId(id);

@@ -116,7 +116,7 @@ window.gisappDisputes = (function () {
 
   function message(id, err) {
     var box = document.getElementById(id);
-    box.textContent = (err && (err.message || err.error)) || String(err);
+    box.textContent = window.gisappCommon.problem(err, box);
     box.className = "dp-message dp-error";
   }
 
@@ -154,15 +154,9 @@ window.gisappDisputes = (function () {
       var value = form.elements[name].value.trim();
       if (value) { body[name] = Number(value); }
     });
-    fetch("/api/disputes", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": options.csrf },
-      body: JSON.stringify(body)
-    }).then(function (r) { return r.json().then(function (answer) { return [r.ok, answer]; }); })
-      .then(function (result) {
+    window.gisappCommon.requester(options.csrf)("POST", "/api/disputes", body)
+      .then(function (d) {
         var box = document.getElementById("dp-intake-message");
-        if (!result[0]) { message("dp-intake-message", result[1]); return; }
-        var d = result[1];
         box.className = "dp-message dp-ok";
         box.textContent = "已受理 received: " + d.code + " · " + (d.village || "") + " " + (d.grid || "") +
                           " · 办结时限 due " + localTime(d.due_at) + " ";

@@ -18,7 +18,7 @@ window.gisappFlagged = (function () {
     box.className = "dp-message" + (kind ? " dp-" + kind : "");
   }
 
-  function fail(err) { say((err && (err.message || err.error)) || String(err), "error"); }
+  function fail(err) { say(common.problem(err, byId("fg-message")), "error"); }
 
   function percent(share) { return share === null || share === undefined ? "–" : (Math.round(share * 1000) / 10) + "%"; }
   function reasonText(reason) { return Object.prototype.hasOwnProperty.call(reasons, reason) ? reasons[reason] : reason; }

@@ -20,19 +20,7 @@ window.gisappPatrol = (function () {
   var common = window.gisappCommon, byId = common.byId, el = common.el, label = common.label;
   var request;  // set by init: the API's JSON requests with the page's CSRF token (static/common.js)
 
-  function say(id, text, kind) {
-    var box = byId(id);
-    box.textContent = text || "";
-    box.className = "dp-message" + (kind ? " dp-" + kind : "");
-  }
-
-  function fail(id, err) {
-    var text = (err && (err.message || err.error)) || String(err);
-    if (err && err.problems && err.problems.length > 1) {
-      text += " — " + err.problems.map(function (p) { return (p.field ? p.field + ": " : "") + p.problem; }).join("; ");
-    }
-    say(id, text, "error");
-  }
+  var say = common.say, fail = common.fail;  // messages; API errors in Chinese first (static/common.js)
 
   function km(metres) { return (metres / 1000).toFixed(2) + " km"; }
   function minutes(value) { return (Math.round(value * 10) / 10) + " 分钟 min"; }
@@ -391,8 +379,8 @@ window.gisappPatrol = (function () {
       if (at) {  // a waypoint off the roads: taken back
         waypoints.splice(Number(at[1]), 1);
         update();
-        fail("pp-draw-message", { message: "该点离道路太远，已撤销 The point is off the roads and was taken back: " +
-                                           (err.message || "") });
+        say("pp-draw-message", "该点离道路太远，已撤销 The point is off the roads and was taken back: " +
+                               (err.message || ""), "error");
         return;
       }
       fail("pp-draw-message", err);

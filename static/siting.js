@@ -26,20 +26,7 @@ window.gisappSiting = (function () {
   var common = window.gisappCommon, byId = common.byId, el = common.el, label = common.label;
   var request;  // set by init: the API's JSON requests with the page's CSRF token (static/common.js)
 
-  function say(id, text, kind) {
-    var box = byId(id);
-    if (!box) { return; }
-    box.textContent = text || "";
-    box.className = "dp-message" + (kind ? " dp-" + kind : "");
-  }
-
-  function fail(id, err) {
-    var text = (err && (err.message || err.error)) || String(err);
-    if (err && err.problems && err.problems.length > 1) {
-      text += " — " + err.problems.map(function (p) { return (p.field ? p.field + ": " : "") + p.problem; }).join("; ");
-    }
-    say(id, text, "error");
-  }
+  var say = common.say, fail = common.fail;  // messages; API errors in Chinese first (static/common.js)
 
   function round(value, digits) {
     var f = Math.pow(10, digits || 0);

@@ -150,7 +150,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 400):
         page.click("#dp-intake button[type=submit]")
     page.wait_for_selector("#dp-intake-message.dp-error")
-    assert "location" in page.inner_text("#dp-intake-message")
+    assert page.inner_text("#dp-intake-message").startswith("输入有误（400）：") and "location" in page.inner_text("#dp-intake-message")
 
     # pick the place on the map (the form's fields fill in when the click arrives), fill the form, submit
     center_map(page, lat, lon, 16)

@@ -158,7 +158,8 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     form.locator("input[name=budget_min]").fill("1")
     with page.expect_response(lambda r: r.url.endswith("/api/patrol/propose") and r.status == 422):
         page.click("#pp-propose-button")
-    expect(page.locator("#pp-propose-message.dp-error")).to_contain_text("budget_min")
+    # said in Chinese first, the field by the form's own label
+    expect(page.locator("#pp-propose-message.dp-error")).to_have_text(re.compile(r"^无法按此输入处理（422）：时长 Budget \(min\): \S"))
     form.locator("input[name=weight_gaps]").fill(gaps)
     form.locator("input[name=budget_min]").fill("45")
     arm_move(page)
@@ -193,8 +194,17 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     card.locator(".pp-choose").click()
     save = page.locator("#pp-save")
     expect(save.locator("input[name=time_windows]")).to_have_value("20:00-02:00")
-    save.locator("input[name=code]").fill("PNIGHT1")
+    # refused: said in Chinese first, each problem once, its field by the form's label
     save.locator("input[name=name]").fill("推荐夜巡线路")
+    save.locator("input[name=code]").fill("XSS1")
+    save.locator("input[name=time_windows]").fill("25:00-26:00")
+    with page.expect_response(lambda r: r.url.endswith("/api/collections/routes/items") and r.status >= 400):
+        page.click("#pp-save-button")
+    said = page.locator("#pp-save-message.dp-error")
+    expect(said).to_contain_text("时段 Time windows: ")
+    assert said.inner_text().startswith(("输入有误", "与已有数据冲突")) and said.inner_text().count("Time windows") == 1
+    save.locator("input[name=time_windows]").fill("20:00-02:00")
+    save.locator("input[name=code]").fill("PNIGHT1")
     with page.expect_request(lambda r: "/tiles/coverage_day/" in r.url):
         with page.expect_response(lambda r: r.url.endswith("/api/collections/routes/items") and r.status == 201):
             page.click("#pp-save-button")
