@@ -5,12 +5,13 @@ import io
 import math
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp import accounts, clock, create_app
+from gisapp import accounts, clock, create_app, domain
 
 from test_tiles import decode, tile_of
 
@@ -308,7 +309,7 @@ def test_parties_only_for_the_center_and_the_grids_own_worker(client, headers, e
         assert (shown.get("parties_phone") == "13800000000") is sees, path
     exported = client.get("/api/disputes?format=csv", headers=h).data.decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(exported)))
-    assert (row.get("parties") == "张三、李四") is sees and ("13800000000" in exported) is sees
+    assert (row.get("当事人 Parties") == "张三、李四") is sees and ("13800000000" in exported) is sees
     x, y = tile_of(*IN_A, 15)
     tile = decode(client.get(f"/tiles/disputes/15/{x}/{y}.pbf", headers=h))
     assert tile["disputes"]["features"] and all("parties" not in f["properties"] and "parties_phone"
@@ -364,7 +365,9 @@ def test_figures_match_hand_counts(client, headers, engine, fixed_clock):
     book = openpyxl.load_workbook(io.BytesIO(sheet.data))
     values = list(book.active.values)
     header = values[0]
-    assert values[1][header.index("received")] == 3 and values[1][header.index("category_land")] == 2
+    assert values[1][header.index("受理 received")] == 3
+    assert values[1][header.index("类别 category: 土地宅基地 land and housing sites")] == 2
+    assert values[1][header.index("化解率 resolution rate (%)")] == pytest.approx(33.3)
 
 
 def gi_star_classes(counts: dict[str, int], neighbours: dict[str, set[str]]) -> dict[str, str]:
@@ -381,6 +384,28 @@ def gi_star_classes(counts: dict[str, int], neighbours: dict[str, set[str]]) -> 
         level = next((lvl for bound, lvl in ((2.576, 99), (1.960, 95), (1.645, 90)) if abs(z) >= bound), None)
         classes[code] = f"{'hot' if z > 0 else 'cold'}_{level}" if level else "none"
     return classes
+
+
+def test_exports_are_for_people_chinese_first(client, headers, fixed_clock):
+    """The list and the figures as files: headers and values by their labels, times in the configured time zone
+    (Asia/Shanghai: 8 hours ahead of T0's UTC), rates in percent; a list that matches nothing keeps its headers."""
+    code = intake(client, "center", headers, grade="complex", source="police").json["code"]
+    exported = client.get("/api/disputes?format=csv", headers=headers["center"]).data.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(exported)) if r["编号 Code"] == code)
+    assert row["等级 Grade"] == "复杂 complex" and row["状态 Status"] == "受理 received"
+    assert row["类别 Category"] == domain.DISPUTE_CATEGORIES["neighbours"] and row["超期 Overdue"] == "否 no"
+    assert row["来源 Source"] == domain.DISPUTE_SOURCES["police"] and row["位置为估计 Location approximate"] == "否 no"
+    local = T0.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert row["受理时间 Received"] == local.strftime("%Y-%m-%d %H:%M") and row["结单时间 Closed"] == ""
+    assert (row["经度 Lon"], row["纬度 Lat"]) == (str(IN_A[0]), str(IN_A[1]))
+    assert "version" not in exported and "received_at" not in exported
+    empty = client.get("/api/disputes?format=csv&received_from=2040-01-01", headers=headers["center"])
+    assert empty.data.decode("utf-8-sig").splitlines() == [exported.splitlines()[0]]
+    figures = client.get("/api/disputes/figures?by=grid&format=csv", headers=headers["viewer"]).data.decode("utf-8-sig")
+    grid = next(csv.DictReader(io.StringIO(figures)))
+    assert (grid["编码 code"], grid["网格 grid"], grid["受理 received"], grid["化解率 resolution rate (%)"]) == \
+        ("G-A", "G-A", "1", "0.0")
+    assert grid["等级 grade: 复杂 complex"] == "1" and grid[f"类别 category: {domain.DISPUTE_CATEGORIES['neighbours']}"] == "1"
 
 
 def test_hotspots_find_the_cluster(engine, client, headers):

@@ -57,7 +57,7 @@ def test_csv_and_excel_exports_neutralise_formulas(engine, client):
     assert answer.headers["Cache-Control"] == "no-store"  # parties and phones: no cache on the way keeps them
     exported = answer.data.decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(exported)))
-    assert row["summary"] == "'" + FORMULA and row["parties"] == "'+8613800000000"
+    assert row["摘要 Summary"] == "'" + FORMULA and row["当事人 Parties"] == "'+8613800000000"
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/api/disputes?format=xlsx", headers=headers).data)).active
     cells = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and c.value.startswith("'=") for c in cells), "text, not a formula"

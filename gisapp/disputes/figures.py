@@ -74,14 +74,6 @@ def totals(rows: list[dict]) -> dict:
     return total
 
 
-def flat(rows: list[dict]) -> list[dict]:
-    """The figures as flat rows for CSV and Excel (one column per grade and per category)."""
-    categories = sorted({c for r in rows for c in r["by_category"]})
-    return [{**{k: v for k, v in r.items() if k not in ("by_grade", "by_category")},
-             **{f"grade_{g}": r["by_grade"][g] for g in domain.DISPUTE_GRADES},
-             **{f"category_{c}": r["by_category"].get(c, 0) for c in categories}} for r in rows]
-
-
 def _class(z: float) -> str:
     for threshold, level in CONFIDENCE:
         if abs(z) >= threshold:

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
@@ -23,7 +22,8 @@ from gisapp.audit import log_views, shown_personal
 from gisapp.auth import csrf, protect_browser_session, roles_allowed
 from gisapp.coverage import recompute_dirty
 from gisapp.disputes import workflow
-from gisapp.disputes.figures import dispute_figures, flat, hotspots, totals
+from gisapp.disputes.export import figures_frame, list_frame
+from gisapp.disputes.figures import dispute_figures, hotspots, totals
 from gisapp.disputes.records import FilterError, dispute_detail, list_disputes
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
@@ -92,6 +92,7 @@ def list_view(query: dict):
     """Disputes, filtered and sorted (newest first by default); one page as JSON, or every match as a csv or
     xlsx file. ``todo`` lists what waits on the signed-in user in its own grids."""
     layer, fmt = _layer(), query["format"]
+    properties = layer.properties_for(current_user.role)
     if "in_gap" in query and current_user.role not in COVERAGE_READERS:
         refuse(403, "in_gap", f"the role {current_user.role!r} may not see where coverage has gaps")
     if "todo" in query and current_user.role not in DISPUTE_HANDLERS:
@@ -99,7 +100,7 @@ def list_view(query: dict):
     limit, offset = (query["limit"], query["offset"]) if fmt == "json" else (EXPORT_ROWS, 0)
     try:
         # The filters as sent (text), checked by the schema; the category against the configured ones here.
-        rows, matched = list_disputes(db_session(), layer, layer.properties_for(current_user.role), layer_params(),
+        rows, matched = list_disputes(db_session(), layer, properties, layer_params(),
                                       request.args, _settings()["dispute_categories"], _settings()["timezone"], limit,
                                       offset)
     except FilterError as exc:
@@ -107,7 +108,7 @@ def list_view(query: dict):
         refuse(400, field, problem)
     _audit(rows, request.full_path)
     if fmt != "json":
-        return _file(pd.DataFrame(rows), fmt, "disputes")
+        return _file(list_frame(layer, properties, rows, _settings()["timezone"]), fmt, "disputes")
     return jsonify(disputes=rows, **page(matched, len(rows), limit, offset))
 
 
@@ -216,7 +217,7 @@ def figures(query: dict):
     start, end = _date_range(query)
     rows = dispute_figures(db_session(), by, start, end, _settings(), clock.now(), query.get("village") or None)
     if fmt != "json":
-        return _file(pd.DataFrame(flat(rows)), fmt, f"dispute-figures-{by}")
+        return _file(figures_frame(rows, by, _settings()["dispute_categories"]), fmt, f"dispute-figures-{by}")
     return jsonify(by=by, start=start.isoformat(), end=end.isoformat(), total=totals(rows), rows=rows)
 
 
