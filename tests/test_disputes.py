@@ -104,6 +104,13 @@ def test_whole_loop_through_the_api(client, headers, fixed_clock):
     assert [dt.datetime.fromisoformat(h["at"]) for h in final["history"]][1] == T0 + dt.timedelta(hours=1)
 
 
+def test_a_new_code_carries_the_local_date(client, headers, fixed_clock):
+    """Received at 01:30 in Shanghai (17:30 the day before in UTC, as the server's clock gives it): the code is of
+    the Shanghai day."""
+    fixed_clock(dt.datetime(2026, 3, 2, 17, 30, tzinfo=dt.timezone.utc))
+    assert intake(client, "center", headers).json["code"].startswith("D20260303-")
+
+
 def test_history_is_append_only(client, headers, engine):
     code = intake(client, "center", headers).json["code"]
     with pytest.raises(Exception, match="append-only"):

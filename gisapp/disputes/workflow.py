@@ -10,6 +10,8 @@ signed-in user (``gisapp.auth.SignedInUser``: id, login, role, grid_ids).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import text
 
 from gisapp import clock, domain
@@ -91,7 +93,8 @@ def intake(conn, actor, body: dict, settings: dict) -> str:
     now = clock.now()
     number = conn.execute(text("SELECT nextval('dispute_code_seq')")).scalar()
     properties = {k: body.get(k) for k in ("category", "summary", "parties", "parties_phone", "grade", "source")}
-    properties.update(code=f"D{now:%Y%m%d}-{number:06d}", status="received", received_at=now.isoformat(),
+    day = now.astimezone(ZoneInfo(settings["timezone"]))  # the code's date is the day people live in, not UTC's
+    properties.update(code=f"D{day:%Y%m%d}-{number:06d}", status="received", received_at=now.isoformat(),
                       due_at=None, closed_at=None)
     if properties["source"] is None:
         properties["source"] = "grid_worker" if actor.role == "grid_worker" else "other"
