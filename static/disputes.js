@@ -124,16 +124,21 @@ window.gisappDisputes = (function () {
     Object.keys(values).forEach(function (v) { select.appendChild(el("option", { value: v }, values[v])); });
   }
 
+  /* While picking, the map's click places the dispute and asks nothing of the layers under it (map.js's identify
+     skips a container marked gisapp-drawing). */
   function startPicking() {
     picking = true;
     document.getElementById("dp-pick").classList.add("active");
     map.getContainer().style.cursor = "crosshair";
+    map.getContainer().classList.add("gisapp-drawing");
   }
 
   function picked(e) {
     if (!picking) { return; }
     picking = false;
-    map.getContainer().style.cursor = "";
+    var container = map.getContainer();
+    container.style.cursor = "";
+    setTimeout(function () { container.classList.remove("gisapp-drawing"); }, 0);  // after this click's handlers
     document.getElementById("dp-pick").classList.remove("active");
     var form = document.getElementById("dp-intake");
     form.elements.lon.value = e.latlng.lng.toFixed(6);

@@ -161,6 +161,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     expect(lon_field).to_have_value(re.compile(r"^-?\d+\.\d+$"))
     expect(page.locator("#dp-pick")).not_to_have_class(re.compile(r"\bactive\b"))
     assert abs(float(lon_field.input_value()) - lon) < 1e-4
+    assert page.locator(".leaflet-popup").count() == 0
     assert abs(float(page.input_value("#dp-intake input[name=lat]")) - lat) < 1e-4
     page.select_option("#dp-intake select[name=grade]", "complex")
     page.fill("#dp-intake input[name=parties]", "王五")
@@ -181,6 +182,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     page.screenshot(path=str(OUTPUT / "disputes-panel.png"))
     assert dialogs == [] and errors == []
     assert any("/static/vendor/chartjs/" in url for url in requests)
+    assert not any("/api/identify?" in url for url in requests), "the click that picks the place asks no popup"
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
     assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
     page.close()
