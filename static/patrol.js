@@ -230,7 +230,7 @@ window.gisappPatrol = (function () {
     say("pp-eval-message", "");
     var figures = el("div", { "class": "dp-totals pp-eval-figures" });
     [["长度 length", km(answer.length_m)], ["时长 duration", minutes(answer.duration_min)],
-     ["途经纠纷 disputes", answer.disputes.length], ["可达报警 alarms", answer.alarms.length]].forEach(function (pair) {
+     ["途经纠纷 disputes", answer.disputes.length], ["新增可达报警 alarms newly in reach", answer.alarms.length]].forEach(function (pair) {
       var cell = el("div", { "class": "dp-figure" });
       cell.appendChild(el("strong", {}, pair[1]));
       cell.appendChild(el("span", {}, pair[0]));
@@ -445,7 +445,8 @@ window.gisappPatrol = (function () {
 
   function collectsText(stop) {
     return stop.collects.map(function (c) {  // a gap or hot spot names its grids: by their names when known
-      var what = c.kind === "gap" || c.kind === "hotspot" ? String(c.ref).split(",").map(gridName).join("、") : c.ref;
+      var what = c.kind === "gap" || c.kind === "hotspot" ? String(c.ref).split(",").map(gridName).join("、")
+        : c.name || c.ref;  // an alarm by its enterprise, a dispute by its code
       return label(labels.kinds, c.kind) + " " + what;
     }).join("；");
   }

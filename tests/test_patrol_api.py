@@ -1,5 +1,6 @@
 """/api/patrol on the demo town: the network, proposals and evaluations for a team, who may plan."""
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -186,6 +187,8 @@ def test_the_printable_route_sheet(demo_client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "巡逻路线单" in html and "<polyline" in html and "R02" in html
+    assert re.search(r"星期 Weekdays: (每天 every day|[一二三四五六日] \w{3}(、[一二三四五六日] \w{3})*)</p>", html), \
+        "weekdays by their labels, not numbers"
     assert html.count("<circle") >= 1 and "巡防基地 base: 驻地 team station" in html, "the team's base is the first stop"
     assert demo_client.get("/patrol/routes/NOPE/sheet").status_code == 404
     login(demo_client, "viewer", "viewer-demo")

@@ -91,6 +91,9 @@ def test_weights_decide_what_counts(street, settings):
     assert kinds == {"dispute"}
     kinds = {c["kind"] for f in with_alarms["features"] for s in f["properties"]["stops"] for c in s["collects"]}
     assert kinds == {"dispute", "alarm"}
+    named = {(c["kind"], c["ref"], c["name"]) for f in with_alarms["features"] for s in f["properties"]["stops"]
+             for c in s["collects"]}
+    assert ("alarm", "A1", "食品厂") in named and all(name is None for kind, _, name in named if kind == "dispute")
 
 
 def test_an_open_route_ends_where_asked(street, settings):

@@ -53,6 +53,14 @@ def _label(kind: str, detail: str, categories: dict) -> str:
     return domain.DEVICE_STATUSES.get(detail, detail)
 
 
+def weekdays_text(weekdays: str | None) -> str:
+    """Weekdays ("1,2,…,7", Monday first) as people read them: 每天 every day, or each by its label."""
+    days = [d for d in (weekdays or "").split(",") if d]
+    if len(days) == 7:
+        return "每天 every day"
+    return "、".join(domain.WEEKDAYS.get(d, d) for d in days)
+
+
 def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[dict]] | None:
     """The route (code, name, mode, team, GeoJSON geometry, length, windows, weekdays) and its waypoints in
     order (``along``: the share of the route before each); None when unknown."""
@@ -111,7 +119,7 @@ def sheet(route: dict, waypoints: list[dict], settings: dict, width: int = 640, 
         return (round(width / 2 + (lon - (min(lons) + max(lons)) / 2) * squeeze * scale, 1),
                 round(height / 2 - (lat - (min(lats) + max(lats)) / 2) * scale, 1))
     return {"route": route, "mode": domain.PATROL_MODES[route["mode"]], "minutes": round(minutes),
-            "weekdays": route["weekdays"], "width": width, "height": height,
+            "weekdays": weekdays_text(route["weekdays"]), "width": width, "height": height,
             "line": " ".join(f"{x},{y}" for x, y in (xy(c[0], c[1]) for c in coords)),
             "stops": [{**w, "n": n + 1, "minute": round(w["along"] * minutes), "xy": xy(w["lon"], w["lat"])}
                       for n, w in enumerate(waypoints)]}

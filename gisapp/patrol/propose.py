@@ -47,6 +47,7 @@ class Candidate:
     edge_id: int | None = None
     vertex: int | None = None             # or the vertex stopped at
     service: float = 0.0                  # minutes along the street, or the dwell at the vertex
+    name: str | None = None               # what people call it, when not its code (an alarm's enterprise)
 
 
 # Within reach of the start (a box in degrees around it), and the usable vertex nearest a place.
@@ -72,7 +73,7 @@ WHERE c.period = :period AND c.gap_geom && {NEAR_START} AND e.{USABLE}
 GROUP BY e.id, e.source, e.target
 """
 ALARMS_SQL = f"""
-SELECT a.code, v.id FROM alarm_point a CROSS JOIN LATERAL {NEAREST_VERTEX.format(place="a.geom")} v
+SELECT a.code, a.enterprise, v.id FROM alarm_point a CROSS JOIN LATERAL {NEAREST_VERTEX.format(place="a.geom")} v
 WHERE a.status = 'online' AND a.geom && {NEAR_START} AND ST_DWithin(a.geom::geography, v.geom::geography, :reach)
 """
 HOTSPOT_GRIDS_SQL = f"""
@@ -106,8 +107,8 @@ def _candidates(conn, settings: dict, request: Request, params: dict) -> list[Ca
         found += [Candidate("gap", grids, weights["gaps"] * float(km), edge=(source, target), edge_id=edge)
                   for edge, source, target, grids, km in conn.execute(text(GAPS_SQL), params) if km > 0]
     if weights["alarms"] > 0:
-        found += [Candidate("alarm", code, weights["alarms"], vertex=vertex)
-                  for code, vertex in conn.execute(text(ALARMS_SQL), params)]
+        found += [Candidate("alarm", code, weights["alarms"], vertex=vertex, name=enterprise)
+                  for code, enterprise, vertex in conn.execute(text(ALARMS_SQL), params)]
     if weights["hotspots"] > 0:
         hot = hot_grid_ids(conn, settings)
         dwell = settings["patrol"]["dwell_min"] if request.dwell_min is None else request.dwell_min
@@ -203,7 +204,7 @@ def _route_feature(conn, settings: dict, request: Request, ends: tuple[int, int]
         lon, lat = where[("edge", first.edge_id) if first.edge_id else ("vertex", first.vertex)]
         listed.append({"arrive_min": round(arrival, 1), "dwell_min": round(stop.service, 1) if stop.arrive == stop.leave
                        else 0.0, "value": round(value, 3), "lon": round(lon, 7), "lat": round(lat, 7),
-                       "collects": [{"kind": c.kind, "ref": c.ref} for c in members]})
+                       "collects": [{"kind": c.kind, "ref": c.ref, "name": c.name} for c in members]})
         arrival += stop.service
         at = stop.leave
     dwell = sum(s["dwell_min"] for s in listed)

@@ -105,7 +105,9 @@ class Evaluation(ma.Schema):
     mode = fields.String(required=True)
     grids = fields.List(fields.Dict(), required=True)
     disputes = fields.List(fields.Dict(), required=True)
-    alarms = fields.List(fields.String(), required=True)
+    alarms = fields.List(fields.String(), required=True, metadata={
+        "description": "the alarms the route brings within patrol reach by road (those already in reach are not "
+                       "counted; without pgRouting, the alarms it passes)"})
     hotspots = fields.List(fields.String(), required=True)
     periods = fields.List(fields.String(), required=True)
 
@@ -150,7 +152,8 @@ class Stop(ma.Schema):
     lon = fields.Float(required=True, metadata={"description": "where: the middle of the edge ridden, or the stop"})
     lat = fields.Float(required=True)
     value = fields.Float(required=True)
-    collects = fields.List(fields.Dict(), required=True, metadata={"description": "[{kind, ref}]"})
+    collects = fields.List(fields.Dict(), required=True, metadata={
+        "description": "[{kind, ref, name}]: ref the code (grid codes for gaps and hot spots), name an alarm's enterprise"})
 
 
 class Proposal(ma.Schema):
