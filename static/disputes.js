@@ -31,11 +31,17 @@ window.gisappDisputes = (function () {
 
   function barChart(id, labels, values, colours) {
     if (charts[id]) { charts[id].destroy(); }
+    document.getElementById(id).parentNode.style.height = Math.max(90, 22 * labels.length + 24) + "px";  // a line a bar
+    /* the narrow panel names each bar in Chinese only (a vocabulary's label is "中文 English"): the whole label
+       would be cut at the chart's edge */
+    labels = labels.map(function (l) { return String(l).split(" ")[0]; });
     charts[id] = new Chart(document.getElementById(id), {
       type: "bar",
       data: { labels: labels, datasets: [{ data: values, backgroundColor: colours || "#12355b" }] },
       options: { animation: false, plugins: { legend: { display: false } }, indexAxis: "y",
-                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, maintainAspectRatio: false }
+                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
+                           y: { ticks: { autoSkip: false } } },  /* every bar named, none skipped */
+                 maintainAspectRatio: false }
     });
   }
 

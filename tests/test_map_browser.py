@@ -140,6 +140,12 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     # figures with their charts, and the open disputes lying in coverage gaps
     page.wait_for_selector("#dp-totals .dp-figure")
     assert "化解率 resolution" in page.inner_text("#dp-totals")
+    # every bar of the charts named (none skipped for want of room), in Chinese
+    for chart in ("dp-grade-chart", "dp-category-chart"):
+        page.wait_for_function(f"() => Chart.getChart(document.getElementById('{chart}'))")
+        names, shown = page.evaluate(f"""() => {{ const c = Chart.getChart(document.getElementById('{chart}'));
+            return [c.data.labels, c.scales.y.ticks.length]; }}""")
+        assert names and shown == len(names) and all(re.fullmatch(r"[\u4e00-\u9fff]+", n) for n in names), (chart, names)
     expect(page.locator("#dp-rows tr").first).to_be_attached()
     page.wait_for_function("document.querySelectorAll('#dp-gap-list li').length > 0")
     with page.expect_response(lambda r: "/api/disputes/hotspots?" in r.url and r.status == 200):
