@@ -34,7 +34,8 @@ EXCLUSIVE_GROUPS = ("覆盖 Coverage",)
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALLOWED_KEYS = {"id", "title", "group", "geometry", "sql", "properties", "roles", "restricted", "min_zoom",
-                "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods", "regional"}
+                "style", "editable", "editors", "show", "heat", "prefilter", "personal", "periods", "regional",
+                "page"}
 STYLE_KEYS = {"by", "colors", "color", "radius", "weight", "fill_opacity", "outline_by", "outline_colors",
               "shape", "radii", "weights", "dashes", "dash", "casing", "outline_weight", "outline_dash",
               "label", "label_zooms"}
@@ -121,6 +122,8 @@ class Layer:
     # Tables whose changes are seen only where their rows are (a feature stands within the boxes of the
     # rows it shows): a tile's ETag then follows their changes in the tile only (gisapp.regions).
     regional: frozenset[str] = frozenset()
+    # A feature's own page, its popup's link: a path with {code} for the feature's code ("/disputes#{code}").
+    page: str | None = None
 
     def visible_to(self, role: str) -> bool:
         return role in self.roles
@@ -289,6 +292,10 @@ def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULAR
                                                and re.search(rf"\b{t}\b", data["sql"]) for t in regional)):
         _fail(path, "regional must list tables the sql reads whose rows stand where their features are "
                     "(regional = [\"camera\"])")
+    page = data.get("page")
+    if page is not None and not (isinstance(page, str) and page.startswith("/") and "{code}" in page
+                                 and "code" in names):
+        _fail(path, "page must be a path with {code} (\"/disputes#{code}\"), for a layer with a code property")
     roles_sql = ", ".join(f"'{role}'" for role in sorted(personal_roles)) or "NULL"
     sql = _bind(data["sql"], {"may_see_personal": f"(CAST(:viewer_role AS text) IN ({roles_sql}))"})
     layer = Layer(
@@ -300,7 +307,7 @@ def parse_layers(path: Path, vocabularies: dict[str, dict[str, str]] = VOCABULAR
         min_zoom=min_zoom, style=_style(path, data.get("style", {}), names), editable=editable,
         editors=_roles(path, "editors", data.get("editors", [])), show=bool(data.get("show", True)),
         heat=bool(data.get("heat", False)), prefilter=prefilter, personal=personal, file=f"layers/{path.name}",
-        regional=frozenset(regional))
+        regional=frozenset(regional), page=page)
     if layer.labels and layer.geometry != "point":
         _fail(path, "a layer of labels (style.label) gives points: geometry = \"point\"")
     periods = _periods(path, data)

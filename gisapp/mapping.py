@@ -79,7 +79,7 @@ class CatalogueTiles(plugins.VectorGridProtobuf):
     def __init__(self, layer: Layer, role: str):
         visible = set(layer.properties_for(role))
         config = htmlsafe_json_dumps({
-            "id": layer.id, "title": layer.title, "geometry": layer.geometry, "style": layer.style,
+            "id": layer.id, "title": layer.title, "geometry": layer.geometry, "style": layer.style, "page": layer.page,
             "properties": [{"name": p.name, "label": p.label, "values": p.values}
                            for p in layer.properties if p.name in visible]})
         options = {"rendererFactory": JsCode("L.canvas.tile"), "interactive": False,

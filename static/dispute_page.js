@@ -758,6 +758,9 @@ window.gisappDisputePage = (function () {
     var first = document.querySelector(".dd-tab");
     showTab(first ? first.getAttribute("data-view") : "dd-list");
     if (location.hash.length > 1) { openDispute(decodeURIComponent(location.hash.slice(1))); }
+    window.addEventListener("hashchange", function () {  // a link to another dispute, followed on this page
+      if (location.hash.length > 1) { openDispute(decodeURIComponent(location.hash.slice(1))); }
+    });
   }
 
   return { init: init, localTime: function (iso) { return localTime(iso); } };

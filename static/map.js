@@ -147,7 +147,10 @@ window.gisapp = (function () {
       return "<tr><th>" + escapeHtml(p.label) + "</th><td>" + escapeHtml(valueText(p, properties[p.name])) +
              "</td></tr>";
     });
-    return '<div class="gisapp-popup"><h4>' + escapeHtml(config.title) + "</h4><table>" + rows.join("") + "</table></div>";
+    var page = config.page && properties.code ? '<p class="gisapp-popup-page"><a href="' +
+      escapeHtml(config.page.replace("{code}", encodeURIComponent(properties.code))) + '">详情与办理 details →</a></p>' : "";
+    return '<div class="gisapp-popup"><h4>' + escapeHtml(config.title) + "</h4><table>" + rows.join("") + "</table>" +
+           page + "</div>";
   }
 
   /* Identify: a click asks the server for the features of every visible layer near it (the

@@ -36,6 +36,8 @@ def test_the_catalogue_loads():
     (lambda s: s.replace('id = "cameras"', 'id = '), "not valid TOML"),
     (lambda s: s.replace('editable = "cameras"', 'editable = "satellites"'), "editable"),
     (lambda s: 'prefilter = { column = "geom" }\n' + s, "prefilter must be"),
+    (lambda s: 'page = "/cameras"\n' + s, "page must be a path with {code}"),
+    (lambda s: 'page = "https://elsewhere/{code}"\n' + s, "page must be a path with {code}"),
 ])
 def test_malformed_layer_file_names_file_and_problem(tmp_path, edit, words):
     shutil.copytree(LAYERS_DIR, tmp_path / "layers")

@@ -179,6 +179,13 @@ def test_the_center_moves_a_dispute_through_the_whole_loop_by_clicking(browser, 
     expect(page.locator("#dd-history .dd-remark").first).to_have_text(XSS)
     map_drawn(page, "#dd-map")
     page.screenshot(path=str(OUTPUT / "disputes-drawer-center-1400.png"))
+    # a link to another dispute, followed on this page, opens it; back, this one again
+    other = take_in(demo, summary="另一起 another")["code"]
+    page.evaluate(f"() => {{ location.hash = '#{other}'; }}")
+    expect(drawer.locator("#dd-title-code")).to_have_text(other)
+    page.evaluate(f"() => {{ location.hash = '#{code}'; }}")
+    expect(drawer.locator("#dd-title-code")).to_have_text(code)
+    expect(page.locator("#dd-history li")).to_have_count(1)
 
     def do(step_id: str, fill=None, shot: str | None = None) -> None:
         count = history_count(page)

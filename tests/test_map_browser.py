@@ -260,6 +260,8 @@ def test_popups_show_chinese_labels_and_local_times(browser, readable):
                                                         domain.AREA_LEVELS) for code in vocabulary}
     values = [td.inner_text() for td in popup.query_selector_all("td")]
     assert not raw & set(values), "no value is shown as its code"
+    link = popup.query_selector(".gisapp-popup-page a")  # to the dispute's own page, where its loop is run
+    assert link.get_attribute("href") == f"/disputes#{rows['编号 Code']}" and "详情" in link.inner_text()
     page.screenshot(path=str(OUTPUT / "popup-dispute.png"))
     page.click(".leaflet-popup-close-button")
     expect(page.locator(".leaflet-popup")).to_have_count(0)  # gone, not fading out: the next popup is the camera's
@@ -268,6 +270,7 @@ def test_popups_show_chinese_labels_and_local_times(browser, readable):
     popup = popup_at(page, camera[1], camera[0])
     rows = cells(popup)
     assert rows["设备编码 Device ID"] == LONG_ID
+    assert popup.query_selector(".gisapp-popup-page") is None  # a camera has no page of its own
     assert rows["类型 Kind"] == "枪机 fixed bullet" and rows["状态 Status"] == "故障 faulty" and rows["夜视 Night vision"] == "否 no"
     fits = page.evaluate(f"""() => {{
         const td = [...document.querySelectorAll('.leaflet-popup-content td')].find(c => c.textContent === '{LONG_ID}');
