@@ -197,6 +197,7 @@ window.gisappDisputes = (function () {
         options_(form.elements.category, v.categories);
         options_(form.elements.grade, v.grades);
         options_(form.elements.source, v.sources);
+        form.elements.source.value = options.source;  /* a grid worker's: the grid; anyone else chooses */
         form.querySelector("button[type=submit]").disabled = false;
       }
       showFigures();

@@ -423,9 +423,13 @@ def test_from_the_map_panel_to_the_dispute(browser, own_live):
     expect(page.locator("#dp-intake select[name=grade] option")).to_have_count(3)  # the form is ready
     page.fill("#dp-intake input[name=grid]", min(OWN_GRIDS))
     page.fill("#dp-intake textarea[name=summary]", "从地图登记 taken in on the map")
+    # the center says where the dispute came from (nothing chosen for it: not a grid worker's report)
+    assert page.input_value("#dp-intake select[name=source]") == ""
+    page.select_option("#dp-intake select[name=source]", "reception")
     with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 201) as created:
         page.click("#dp-intake button[type=submit]")
     dispute = created.value.json()
+    assert dispute["source"] == "reception"
     message = page.locator("#dp-intake-message.dp-ok")
     expect(message).to_contain_text(f"办结时限 due {local(dispute['due_at'])}")  # local time, not a UTC date
     message.locator("a", has_text="详情 details").click()

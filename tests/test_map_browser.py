@@ -170,6 +170,7 @@ def test_disputes_panel_and_intake_on_the_map(browser, own_grid_point):
     assert page.locator(".leaflet-popup").count() == 0
     assert abs(float(page.input_value("#dp-intake input[name=lat]")) - lat) < 1e-4
     page.select_option("#dp-intake select[name=grade]", "complex")
+    assert page.input_value("#dp-intake select[name=source]") == "grid_worker"  # a grid worker's own report
     page.fill("#dp-intake input[name=parties]", "王五")
     with page.expect_response(lambda r: r.url.endswith("/api/disputes") and r.status == 201) as created:
         page.click("#dp-intake button[type=submit]")

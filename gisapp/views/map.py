@@ -197,7 +197,10 @@ def map_page():
     panel = None
     if "disputes" in {layer.id for layer in layers}:
         can_report, gaps = role in DISPUTE_HANDLERS, role in COVERAGE_READERS
-        panel = {"can_report": can_report, "gaps": gaps, "options": {"csrf": generate_csrf(), "gaps": gaps}}
+        # a grid worker's own reports come from the grid; anyone else says where the dispute came from
+        source = "grid_worker" if role == "grid_worker" else ""
+        panel = {"can_report": can_report, "gaps": gaps,
+                 "options": {"csrf": generate_csrf(), "gaps": gaps, "source": source}}
     patrol = _patrol_panel(role) if "routes" in {layer.id for layer in layers} else None
     siting = _siting_panel(role)
     flagged = _flagged_panel(role, own)
