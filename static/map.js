@@ -431,6 +431,8 @@ window.gisapp = (function () {
   // -- the user's own grids and routes ---------------------------------------------------------------------
   /* A grid worker's grids outlined, a team leader's routes drawn wide under a glow: in the highlight pane,
      shown while the layer they belong to (grids, routes) is on the map; listed in the layer switch. */
+  var teamRoutes = [];  // the GeoJSON layers highlighting a team leader's routes (glow, line)
+
   function highlight(map, control, options) {
     var grids = options.grids, routes = options.routes, made = [];
     if (grids && grids.features.length) {
@@ -445,14 +447,15 @@ window.gisapp = (function () {
     }
     if (routes && routes.features.length) {
       var colours = options.route_colours || {};
-      var team = L.layerGroup([
+      teamRoutes = [
         L.geoJSON(routes, { pane: "gisappHighlight", interactive: false,
                             style: { color: "#ffd21f", weight: 12, opacity: 0.75, lineCap: "round" } }),
         L.geoJSON(routes, { pane: "gisappHighlight", interactive: false,
                             style: function (f) {
                               return { color: byValue(colours, f.properties.shift, "#01665e"), weight: 4, opacity: 1 };
                             } })
-      ]);
+      ];
+      var team = L.layerGroup(teamRoutes);
       team.options.gisappLegend = "team_routes";
       made.push([team, options.labels.team_routes]);
     }
@@ -460,6 +463,12 @@ window.gisapp = (function () {
       pair[0].addTo(map);
       if (control && control.addOverlay) { control.addOverlay(pair[0], escapeHtml(pair[1]), options.group); }
     });
+  }
+
+  /* The team's routes as they now stand (a FeatureCollection: after a route was saved, the patrol panel's list
+     of them): the highlight follows. */
+  function showTeamRoutes(collection) {
+    teamRoutes.forEach(function (layer) { layer.clearLayers(); layer.addData(collection); });
   }
 
   /* After the map's own script: the metric scale and the legend above it (bottom left, never over each
@@ -498,5 +507,6 @@ window.gisapp = (function () {
   }
 
   return { escapeHtml: escapeHtml, popupHtml: popupHtml, vectorTiles: vectorTiles, tileStyles: tileStyles,
-           labelLayer: labelLayer, fitArea: fitArea, localTime: localTime, valueText: valueText, init: init };
+           labelLayer: labelLayer, fitArea: fitArea, localTime: localTime, valueText: valueText, init: init,
+           showTeamRoutes: showTeamRoutes };
 })();

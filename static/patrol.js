@@ -115,6 +115,7 @@ window.gisappPatrol = (function () {
       var list = byId("pp-routes");
       list.textContent = "";
       routeFeatures = {};
+      if (team === opts.team) { window.gisapp.showTeamRoutes(answer); }  // the leader's own routes, highlighted
       byId("pp-route-count").textContent = answer.numberMatched === undefined ? answer.features.length
         : answer.numberMatched;
       answer.features.forEach(function (feature) {

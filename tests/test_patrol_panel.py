@@ -71,6 +71,17 @@ def wait_moved(page) -> None:
     }}""")
 
 
+# A wait_for_function: the team's highlighted routes hold a feature f for which {test} is true.
+HIGHLIGHTED = f"""() => {{
+    let found = false;
+    {FIND_MAP}.eachLayer(l => {{
+        if (l instanceof L.GeoJSON && l.options.pane === 'gisappHighlight')
+            l.eachLayer(x => {{ const f = x.feature; if ({{test}}) found = true; }});
+    }});
+    return found;
+}}"""
+
+
 def points(coordinates) -> list:
     """The [lon, lat] pairs of GeoJSON coordinates nested at any depth."""
     if isinstance(coordinates[0], (int, float)):
@@ -209,6 +220,7 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
         with page.expect_response(lambda r: r.url.endswith("/api/collections/routes/items") and r.status == 201):
             page.click("#pp-save-button")
     expect(page.locator("#pp-save-message.dp-ok")).to_contain_text("PNIGHT1")
+    page.wait_for_function(HIGHLIGHTED.replace("{test}", "f.properties.code === 'PNIGHT1'"))  # the highlight follows
     expect(page.locator("#pp-routes li[data-code=PNIGHT1]")).to_contain_text("推荐夜巡线路")
 
     saved = demo.client.get("/api/collections/routes/items/PNIGHT1", headers=leader)
@@ -240,6 +252,8 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
                               r.request.method == "PUT" and r.status == 200):
         page.click("#pp-save-button")
     expect(page.locator("#pp-save-message.dp-ok")).to_contain_text("XSS1")
+    page.wait_for_function(HIGHLIGHTED.replace(
+        "{test}", "f.properties.code === 'XSS1' && f.geometry.coordinates.length === 3"))  # as edited
     edited = demo.client.get("/api/collections/routes/items/XSS1", headers=leader).json
     assert len(edited["geometry"]["coordinates"]) == 3 and edited["properties"]["name"] == XSS
     assert edited["properties"]["time_windows"] == "08:00-09:00"
