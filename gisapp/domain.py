@@ -34,6 +34,11 @@ DEMAND_KINDS = {"dispute": "矛盾纠纷 dispute", "gap": "覆盖盲区 coverage
 # Camera siting's choices (POST /api/siting/propose): the problem, the method and where the candidate sites come from.
 SITING_PROBLEMS = {"mclp": "最大覆盖 maximal covering (MCLP)", "lscp": "全覆盖 set covering (LSCP)"}
 SITING_METHODS = {"fast": "快速 fast", "exact": "精确 exact (MIP)"}
+# Why a proposal has fewer cameras than asked for (gisapp/siting/propose.py ``shortfall``).
+SITING_SHORTFALLS = {"all_covered": "重点部位均已被现有摄像机覆盖，无需新增 every key place is already covered",
+                     "budget": "预算不足以再增加一台（最便宜的候选造价见下） the budget buys no further camera "
+                               "(the cheapest option's cost follows)",
+                     "nothing_more": "其余候选不再增加覆盖 no other option adds anything worth watching"}
 SITING_CANDIDATES = {"layer": "候选点位图层 sites layer", "generated": "沿道路生成 along the roads"}
 # How much a siting plan raises a grid's covered share (the what-if on the map, in percentage points).
 WHAT_IF_CHANGES = {"none": "不变 no change", "up": "提高不足5个百分点 up < 5 points",

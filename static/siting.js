@@ -361,7 +361,11 @@ window.gisappSiting = (function () {
                                     "造价 cost " + yuan(t.cost), "候选 options " + t.candidates];
     if (answer.proven === true) { parts.push("已证明最优 proven optimal"); }
     if (answer.proven === false && answer.gap !== null) { parts.push("与最优差距 gap ≤ " + round(answer.gap * 100, 2) + "%"); }
-    say("sp-propose-message", parts.join(" · "), answer.features.length ? "ok" : "error");
+    if (answer.shortfall) {  // why fewer cameras than asked for
+      parts.push(label(labels.shortfalls, answer.shortfall.reason) +
+                 (answer.shortfall.cheapest !== null ? "：" + yuan(answer.shortfall.cheapest) : ""));
+    }
+    say("sp-propose-message", parts.join(" · "), answer.features.length || answer.shortfall ? "ok" : "error");
     byId("sp-result").hidden = false;
     var unreachable = byId("sp-unreachable");
     unreachable.textContent = "";

@@ -89,6 +89,19 @@ def test_the_budget_holds_by_count_and_by_cost(village, settings):
     assert len(by_cost["features"]) == 2 and by_cost["totals"]["cost"] <= 10000
 
 
+def test_a_proposal_short_of_what_was_asked_says_why(village, settings):
+    assert run(village, settings, count=2)["shortfall"] is None
+    # the budget: nothing under the cheapest camera (every site costs 5,000), or spent down to less than one more
+    assert run(village, settings, cost=100.0)["shortfall"] == {"reason": "budget", "cheapest": 5000.0}
+    assert run(village, settings, cost=12000.0)["shortfall"] == {"reason": "budget", "cheapest": 5000.0}
+    # three sites, a camera each: a count of ten leaves nothing more to add
+    many = run(village, settings, count=10)
+    assert len(many["features"]) <= 3 and many["shortfall"] == {"reason": "nothing_more", "cheapest": None}
+    # set covering with no key place left uncovered: nothing to add
+    none = run(village, settings, problem="lscp")
+    assert none["features"] == [] and none["shortfall"] == {"reason": "all_covered", "cheapest": None}
+
+
 def test_set_covering_names_what_no_site_reaches(village, settings):
     with village.begin() as conn:
         for code, x, y in (("K-SCHOOL", 10, 20), ("K-MARKET", 210, 40), ("K-FAR", 200, 400)):

@@ -125,6 +125,9 @@ class CameraProposal(ma.Schema):
     features = fields.List(fields.Dict(), required=True)
     totals = fields.Dict(required=True)
     marginal = fields.List(fields.Float(), required=True)
+    shortfall = fields.Dict(allow_none=True, metadata={
+        "description": "null, or why fewer cameras than asked for: {reason: all_covered | budget | nothing_more, "
+                       "cheapest: the cheapest option's cost left when the budget is short}"})
 
 
 class PlanSummary(ma.Schema):

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from gisapp import clock, domain
 from gisapp.disputes.figures import hot_grid_ids
 from gisapp.siting import instance as build
-from gisapp.siting.solve import Budget, cover_all, exact, greedy, improve, marginal, value
+from gisapp.siting.solve import Budget, Instance, cover_all, exact, greedy, improve, marginal, value
 
 PROBLEMS = ("mclp", "lscp")
 METHODS = ("fast", "exact")
@@ -98,14 +98,32 @@ def build_demand(conn, settings: dict, area_wkt: str, given_weights: dict) -> di
     return weights
 
 
+def _shortfall(inst: Instance, request: Request, budget: Budget, chosen: list[int],
+               must: np.ndarray | None) -> dict | None:
+    """Why the proposal has fewer cameras than the count asked for (or none), as {reason, cheapest}: every key
+    place already covered (LSCP), the budget spent down to less than the cheapest option left, or nothing left
+    that adds coverage (domain.SITING_SHORTFALLS); None when nothing is short."""
+    if must is not None:
+        return {"reason": "all_covered", "cheapest": None} if must.size == 0 else None
+    if budget.count is not None and len(chosen) >= budget.count:
+        return None
+    spent = float(inst.cost[chosen].sum()) if chosen else 0.0
+    free = inst.cost[~np.isin(inst.site, inst.site[chosen])] if chosen else inst.cost  # one camera a site
+    cheapest = float(free.min()) if free.size else None
+    if budget.cost is not None and cheapest is not None and spent + cheapest > budget.cost + 1e-9:
+        return {"reason": "budget", "cheapest": round(cheapest, 2)}
+    return {"reason": "nothing_more", "cheapest": None}
+
+
 def propose(conn, settings: dict, request: Request) -> dict:
     """Proposed cameras for ``request`` over ``conn`` (temporary tables only: nothing is kept).
 
     Returns a GeoJSON FeatureCollection of the cameras (point: the site; properties: site, kind,
     azimuth, fov_deg, range_m, cost, value added in order, view as GeoJSON) with ``totals`` (demand
     weight by kind: all, covered before, covered after), the ``marginal`` curve, the method's
-    ``proven``/``gap``, and for LSCP the must-cover places no candidate reaches. SitingError when the
-    area has no candidates or no demand worth watching.
+    ``proven``/``gap``, for LSCP the must-cover places no candidate reaches, and ``shortfall`` (null, or
+    why fewer cameras than asked for: ``_shortfall``). SitingError when the area has no candidates or no
+    demand worth watching.
     """
     siting = settings["siting"]
     weights = build_demand(conn, settings, request.area_wkt, request.weights)
@@ -140,6 +158,7 @@ def propose(conn, settings: dict, request: Request) -> dict:
                                 "azimuth": rows[j].azimuth, "fov_deg": rows[j].fov, "range_m": rows[j].range_m,
                                 "cost": rows[j].cost, "value": round(gain, 3), "view": json.loads(rows[j].view)}}
                 for n, (j, gain) in enumerate(zip(order, gains))]
+    answer["shortfall"] = _shortfall(inst, request, budget, chosen, must if request.problem == "lscp" else None)
     covered_after = facts["locked"].copy()
     if order:
         covered_after |= np.asarray(inst.cover[order].sum(axis=0)).ravel() > 0

@@ -104,7 +104,7 @@ def _siting_panel(role: str) -> dict | None:
             ("candidates", domain.SITING_CANDIDATES), ("grades", domain.DISPUTE_GRADES), ("bands", COVERAGE_BANDS),
             ("changes", domain.WHAT_IF_CHANGES), ("mounts", domain.SITE_MOUNTS),
             ("reasons", COVERAGE_REASONS), ("shifts", {k: SHIFTS[k] for k in ("day", "night")}),
-            ("statuses", domain.DEVICE_STATUSES))}}}
+            ("statuses", domain.DEVICE_STATUSES), ("shortfalls", domain.SITING_SHORTFALLS))}}}
 
 
 # The extent of some areas: [west, south, east, north], NULLs when there are none.
