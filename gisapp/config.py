@@ -86,6 +86,10 @@ DEFAULTS: dict = {
     "report": {"camera_online_target": 0.98, "font": ""},
     # Days from receipt to due date, by dispute grade.
     "dispute_due_days": {"ordinary": 3, "complex": 7, "difficult": 15},
+    # Gi* hot spots of disputes only when the period has at least this many in the whole area: with fewer, a
+    # cluster cannot be told from chance and every grid is "not significant" (SuperMap's and ArcGIS's optimized
+    # hot spot analyses ask for at least 30 incidents aggregated into polygons).
+    "hotspot_min_disputes": 30,
     # Dispute categories: stored value -> label (Chinese first). A table in the file replaces this one.
     "dispute_categories": DISPUTE_CATEGORIES,
     # The map's base layer: {type = "none"} (plain background), {type = "local", url = "/static/tiles/{z}/{x}/{y}.png"},

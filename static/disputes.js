@@ -91,6 +91,12 @@ window.gisappDisputes = (function () {
     if (!box.checked) { return; }
     getJson("/api/disputes/hotspots?significant=true&" + period()).then(function (answer) {
       if (mine !== hotspotSeq || !box.checked) { return; }
+      var few = document.getElementById("dp-figures-message");
+      if (answer.disputes < answer.min_disputes && vocabulary) {  // too few to tell a cluster from chance: said
+        few.textContent = vocabulary.texts.too_few_disputes.replace(/\{n\}/g, answer.disputes)
+          .replace(/\{least\}/g, answer.min_disputes);
+        few.className = "dp-message";
+      }
       hotspotLayer = L.geoJSON(answer, {
         style: function (f) {
           return { color: "#333", weight: 1, fillOpacity: 0.55, fillColor: HOTSPOT_COLOURS[f.properties["class"]] };

@@ -454,6 +454,20 @@ def test_hotspots_find_the_cluster(engine, client, headers):
     assert {f["properties"]["class"] for f in empty["features"]} == {"none"}
 
 
+def test_too_few_disputes_make_no_hot_spot(client, headers, engine):
+    """Two disputes in one grid of three: Gi* would call it hot; under hotspot_min_disputes (30) no grid is."""
+    received = dt.datetime(2026, 3, 2, tzinfo=CST)
+    with engine.begin() as conn:
+        for k in range(2):
+            _dispute(conn, f"FEW{k}", IN_A, "ordinary", "land", received, received)
+    answer = client.get("/api/disputes/hotspots?from=2026-03-01&to=2026-04-01", headers=headers["viewer"]).json
+    assert (answer["disputes"], answer["min_disputes"]) == (2, 30)
+    assert {f["properties"]["code"]: (f["properties"]["count"], f["properties"]["class"])
+            for f in answer["features"]} == {"G-A": (2, "none"), "G-B": (0, "none"), "G-C": (0, "none")}
+    assert client.get("/api/disputes/hotspots?from=2026-03-01&to=2026-04-01&significant=true",
+                      headers=headers["viewer"]).json["features"] == []
+
+
 def test_open_disputes_in_coverage_gaps(client, headers):
     # No cameras, alarms or patrols: each grid is one gap, so every open dispute lies in one.
     open_code = intake(client, "center", headers).json["code"]

@@ -24,7 +24,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CST)
 END = "2026-11-20"
 VILLAGES = ("410299101001", "410299101003")
-S, F, C = domain.REPORT_SECTIONS, domain.DISPUTE_FIGURES, domain.REPORT_COLUMNS
+S, F, C, T = domain.REPORT_SECTIONS, domain.DISPUTE_FIGURES, domain.REPORT_COLUMNS, domain.REPORT_TEXT
 
 
 @pytest.fixture(scope="module")
@@ -151,14 +151,23 @@ def test_a_report_of_some_villages_adds_up_the_apis_figures_of_each(made, demo_c
     assert table(book, "summary")[domain.REPORT_TEXT["area"]][C["value"]] == "东庄村、李楼村"
 
 
-def test_hot_spots_and_flagged_grids_are_the_apis(made, demo_client, tokens):
+def test_hot_spots_and_flagged_grids_are_the_apis(made, demo_client, tokens, run, tmp_path):
+    # the month has fewer disputes than hot spots need (hotspot_min_disputes): none, and the report says why
     book = openpyxl.load_workbook(made["xlsx"])
     start, stop = period_bounds("month", dt.date.fromisoformat(END))
+    month = demo_client.get("/api/disputes/hotspots", headers=tokens["center"], query_string={
+        "from": start.isoformat(), "to": stop.isoformat(), "significant": "true"}).json
+    assert month["features"] == [] and 0 < month["disputes"] < month["min_disputes"] == 30
+    too_few = T["too_few_disputes"].format(n=month["disputes"], least=30)
+    assert any(too_few in str(cell) for row in rows(book, "hotspots") for cell in row)
+    # the quarter has enough: the report's hot spots are the API's
+    assert run("report", "--period", "quarter", "--end", END, "--out", str(tmp_path / "q.xlsx")).exit_code == 0
+    start, stop = period_bounds("quarter", dt.date.fromisoformat(END))
     answer = demo_client.get("/api/disputes/hotspots", headers=tokens["center"], query_string={
         "from": start.isoformat(), "to": stop.isoformat(), "significant": "true"})
     expected = {(f["properties"]["code"], domain.HOTSPOT_CLASSES[f["properties"]["class"]])
                 for f in answer.json["features"]}
-    header, *body = rows(book, "hotspots")
+    header, *body = rows(openpyxl.load_workbook(tmp_path / "q.xlsx"), "hotspots")
     shown = {(r[header.index(C["grid_code"])], r[header.index(C["class"])]) for r in body if r[1]}
     assert shown == expected and expected
     header, *body = rows(book, "flagged")

@@ -86,8 +86,8 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
 
     Neighbours are grids that touch (queen contiguity), found by PostGIS with the GiST index and kept
     while the grids stay the same (``_grid_weights``); the statistic is esda's ``G_Local`` with star=True
-    on binary weights, p-values from the normal approximation (two-sided). With no disputes at all every
-    grid is "none".
+    on binary weights, p-values from the normal approximation (two-sided). With fewer disputes in all than
+    ``hotspot_min_disputes`` (none at all included) every grid is "none": too few to tell a cluster from chance.
     """
     from esda.getisord import G_Local
 
@@ -100,8 +100,8 @@ def hotspots(conn, start: dt.date, end: dt.date, settings: dict) -> dict[int, di
     y = np.array([n for _, n in counts], dtype=float)
     if not ids:
         return {}
-    if y.sum() == 0:
-        return {i: {"count": 0, "z": 0.0, "p": 1.0, "class": "none"} for i in ids}
+    if y.sum() == 0 or y.sum() < settings["hotspot_min_disputes"]:
+        return {i: {"count": int(n), "z": 0.0, "p": 1.0, "class": "none"} for i, n in zip(ids, y)}
     weights = _grid_weights(conn, ids)
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # separate clusters of grids are expected

@@ -214,17 +214,19 @@ def coverage_state(conn, codes: list[str]) -> dict:
 HOTSPOT_ORDER = list(domain.HOTSPOT_CLASSES)
 
 
-def hotspot_grids(conn, settings: dict, start: dt.date, stop: dt.date, codes: list[str]) -> list[dict]:
+def hotspot_grids(conn, settings: dict, start: dt.date, stop: dt.date, codes: list[str]) -> tuple[list[dict], int]:
     """The grids of the area that are Gi* hot or cold spots of the disputes received in [start, stop)
-    (computed over every grid, as the API does), hottest first."""
-    stats = {i: s for i, s in hotspots(conn, start, stop, settings).items() if s["class"] != "none"}
+    (computed over every grid, as the API does), hottest first; and the disputes counted (every grid's)."""
+    every = hotspots(conn, start, stop, settings)
+    stats = {i: s for i, s in every.items() if s["class"] != "none"}
     rows = conn.execute(text(
         "SELECT g.id, g.code AS grid_code, g.name AS grid, v.code AS village_code, v.name AS village FROM grid g "
         "JOIN admin_area v ON v.id = g.village_id WHERE g.id = ANY(:ids) AND (:all OR v.code = ANY(:codes))"),
         {"ids": list(stats), "all": not codes, "codes": codes}).mappings().all()
     found = [{**{k: r[k] for k in ("village_code", "village", "grid_code", "grid")}, **stats[r["id"]],
               "disputes": stats[r["id"]]["count"]} for r in rows]
-    return sorted(found, key=lambda h: (HOTSPOT_ORDER.index(h["class"]), -abs(h["z"]), h["grid_code"]))
+    return (sorted(found, key=lambda h: (HOTSPOT_ORDER.index(h["class"]), -abs(h["z"]), h["grid_code"])),
+            sum(s["count"] for s in every.values()))
 
 
 # -- the map's layers --------------------------------------------------------------------------
@@ -287,6 +289,7 @@ class Report:
     nets: dict = field(default_factory=dict)
     coverage: dict = field(default_factory=dict)
     hotspots: list[dict] = field(default_factory=list)
+    hotspot_disputes: tuple[int, int] = (0, 0)   # the period's disputes in all, and the least Gi* is run on
     layers: dict = field(default_factory=dict)
 
     @property
@@ -326,7 +329,8 @@ def gather(conn, settings: dict, request: Request, now: dt.datetime, step=lambda
     step(STEPS[2])
     report.coverage = coverage_state(conn, codes)
     step(STEPS[3])
-    report.hotspots = hotspot_grids(conn, settings, start, stop, codes)
+    report.hotspots, counted = hotspot_grids(conn, settings, start, stop, codes)
+    report.hotspot_disputes = (counted, settings["hotspot_min_disputes"])
     step(STEPS[4])
     report.layers = map_layers(conn, settings, start, stop, now, codes,
                                [h["grid_code"] for h in report.hotspots if h["class"].startswith("hot")])

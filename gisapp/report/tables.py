@@ -179,7 +179,9 @@ def hotspot_table(report: Report) -> Table:
     columns = [C["village"], C["grid_code"], C["grid"], C["disputes"], C["z"], C["p"], C["class"]]
     rows = [[h["village"], h["grid_code"], h["grid"], h["disputes"], h["z"], h["p"],
              domain.HOTSPOT_CLASSES.get(h["class"], h["class"])] for h in report.hotspots]
-    return Table("hotspots", columns, rows, [0.12, 0.2, 0.12, 0.1, 0.1, 0.12, 0.24], note=T["hotspot_note"])
+    counted, least = report.hotspot_disputes
+    note = T["hotspot_note"] + ("; " + T["too_few_disputes"].format(n=counted, least=least) if counted < least else "")
+    return Table("hotspots", columns, rows, [0.12, 0.2, 0.12, 0.1, 0.1, 0.12, 0.24], note=note)
 
 
 def all_tables(report: Report) -> list[Table]:

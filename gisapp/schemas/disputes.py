@@ -159,6 +159,9 @@ class Hotspots(_Period):
 
     type = fields.String(required=True)
     features = fields.List(fields.Dict(), required=True)
+    disputes = fields.Integer(required=True, metadata={"description": "the disputes received in the period, in all"})
+    min_disputes = fields.Integer(required=True, metadata={
+        "description": "the least number of disputes Gi* is run on (hotspot_min_disputes); with fewer, none is significant"})
 
 
 class Vocabulary(ma.Schema):
@@ -171,3 +174,4 @@ class Vocabulary(ma.Schema):
     statuses = fields.Dict(required=True)
     levels = fields.Dict(required=True)
     due_days = fields.Dict(required=True)
+    texts = fields.Dict(required=True, metadata={"description": "sentences the pages say, with {placeholders}"})

@@ -80,7 +80,8 @@ def vocabulary():
     return jsonify(categories=_settings()["dispute_categories"], grades=domain.DISPUTE_GRADES,
                    grade_colours=domain.GRADE_COLOURS, sources=domain.DISPUTE_SOURCES,
                    statuses=domain.DISPUTE_STATUSES, levels=domain.DISPUTE_LEVELS,
-                   due_days=_settings()["dispute_due_days"])
+                   due_days=_settings()["dispute_due_days"],
+                   texts={"too_few_disputes": domain.REPORT_TEXT["too_few_disputes"]})
 
 
 @bp.route("", methods=["GET"])
@@ -238,6 +239,7 @@ def hotspot_view(query: dict):
                     "SELECT g.id, g.code, g.name, v.name, ST_AsGeoJSON(g.geom, 6) FROM grid g "
                     "JOIN admin_area v ON v.id = g.village_id WHERE g.id = ANY(:ids) ORDER BY g.code"),
                     {"ids": wanted})]
-    response = jsonify(type="FeatureCollection", start=start.isoformat(), end=end.isoformat(), features=features)
+    response = jsonify(type="FeatureCollection", start=start.isoformat(), end=end.isoformat(), features=features,
+                       disputes=sum(s["count"] for s in stats.values()), min_disputes=_settings()["hotspot_min_disputes"])
     response.mimetype = GEOJSON
     return response
