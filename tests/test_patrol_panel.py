@@ -137,6 +137,8 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     lon_mid, lat_mid = (WAYPOINTS[0][0] + WAYPOINTS[1][0]) / 2, (WAYPOINTS[0][1] + WAYPOINTS[1][1]) / 2
     center_map(page, lat_mid - 0.004, lon_mid, 15)  # the waypoints in the upper half, clear of panel and legend
     page.click("#pp-draw")
+    # when a route counts for day and night coverage is said where its time windows are given
+    expect(page.locator("#pp-times-note")).to_contain_text("覆盖按白天 10:00、夜间 23:00 计算")
     page.fill("#pp-windows", "20:00-23:30")
     identified = []
     page.on("request", lambda r: identified.append(r.url) if "/api/identify?" in r.url else None)
