@@ -471,6 +471,33 @@ window.gisapp = (function () {
     teamRoutes.forEach(function (layer) { layer.clearLayers(); layer.addData(collection); });
   }
 
+  /* The layer switch, open from the start, closes to a button with Leaflet's layers icon and opens from it again:
+     the map is the user's to see on a small screen. The legend makes room as it changes (``changed``). */
+  function closableLayers(control, changed) {
+    var box = control && control.getContainer && control.getContainer();
+    var list = box && box.querySelector(".leaflet-control-layers-list");
+    if (!list) { return; }
+    var EXPANDED = "leaflet-control-layers-expanded";
+    var toggle = box.querySelector(".leaflet-control-layers-toggle") ||
+                 L.DomUtil.create("a", "leaflet-control-layers-toggle", box);  // the grouped switch has none when open
+    toggle.href = "#";
+    toggle.title = "图层 Layers";
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-label", "打开图层列表 open the layer list");
+    var hide = L.DomUtil.create("button", "gisapp-layers-hide");
+    hide.type = "button";
+    hide.textContent = "收起 Hide";
+    hide.setAttribute("aria-label", "收起图层列表 close the layer list");
+    list.insertBefore(hide, list.firstChild);
+    function set(open) {
+      L.DomUtil[open ? "addClass" : "removeClass"](box, EXPANDED);
+      (open ? hide : toggle).focus();
+      changed();
+    }
+    L.DomEvent.on(hide, "click", function (e) { L.DomEvent.stop(e); set(false); });
+    L.DomEvent.on(toggle, "click", function (e) { L.DomEvent.stop(e); set(true); });
+  }
+
   /* After the map's own script: the metric scale and the legend above it (bottom left, never over each
      other), the legend following the layers and the zoom, the hot spots' legend, the user's highlights. */
   function init(map, control, options) {
@@ -488,6 +515,7 @@ window.gisapp = (function () {
       });
     }
     var clear = legendCheck = keepLegendClear(map);
+    closableLayers(control, clear);
     if (options.highlight) { highlight(map, control, options.highlight); }
     var pending = false;
     function update() {  // once a frame, however many layers come and go

@@ -400,9 +400,16 @@ window.gisappPatrol = (function () {
 
   function clear() {
     var form = byId("pp-save");
-    if (editing) {  // the route's code and name were filled in for it
+    if (editing) {  // what editRoute filled in for the route goes, so that the next route does not inherit it
       form.elements.code.value = "";
       form.elements.name.value = "";
+      form.elements.time_windows.value = "";
+      form.elements.active.checked = true;
+      setWeekdays(order.weekdays.join(","));
+      byId("pp-follow").checked = !byId("pp-follow").disabled;
+      byId("pp-mode").selectedIndex = 0;
+      byId("pp-windows").value = "";
+      byId("pp-sight").value = "";
     }
     waypoints = [];
     editing = editingTeam = null;

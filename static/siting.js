@@ -358,7 +358,8 @@ window.gisappSiting = (function () {
       return { type: "Feature", geometry: f.geometry, properties: Object.assign({ proposed: f.properties.value }, f.properties) };
     }), totals: answer.totals, marginal: answer.marginal, proposedMarginal: answer.marginal.slice(), edited: false };
     var t = answer.totals, parts = ["推荐 " + t.cameras + " 台摄像机 proposed " + t.cameras + " camera(s)",
-                                    "造价 cost " + yuan(t.cost), "候选 options " + t.candidates];
+                                    "造价 cost " + yuan(t.cost),
+                                    "候选 options " + t.candidates + "（点位×类型×朝向 sites × kinds × directions）"];
     if (answer.proven === true) { parts.push("已证明最优 proven optimal"); }
     if (answer.proven === false && answer.gap !== null) { parts.push("与最优差距 gap ≤ " + round(answer.gap * 100, 2) + "%"); }
     if (answer.shortfall) {  // why fewer cameras than asked for
@@ -931,6 +932,7 @@ window.gisappSiting = (function () {
     }).then(function () {
       say("sp-plan-message", "已更新 " + code + "，方案覆盖已重新计算 updated; the what-if follows", "ok");
       loadPlans();
+      if (compared[planCode] && byId("sp-comparison").firstChild) { compare(); }  // the comparison shown follows
     }).catch(function (err) {
       fail("sp-plan-message", err);
       if (plan) { showPlan(false); }  // back where it was

@@ -104,6 +104,23 @@ def test_viewer_sees_no_patrol_layers(browser, live_demo):
     page.close()
 
 
+def test_the_layer_switch_closes_to_its_button_and_opens_again(browser, live_demo):
+    page = new_page(browser, viewport={"width": 1024, "height": 768})
+    open_map(page, live_demo, "viewer")
+    control = page.locator(".leaflet-control-layers")
+    expect(control).to_have_class(re.compile(r"leaflet-control-layers-expanded"))
+    opened = control.bounding_box()
+    page.click(".gisapp-layers-hide")
+    expect(control).not_to_have_class(re.compile(r"leaflet-control-layers-expanded"))
+    closed = control.bounding_box()
+    assert closed["width"] < 60 and closed["width"] * closed["height"] < opened["width"] * opened["height"] / 10
+    assert page.get_attribute(".leaflet-control-layers-toggle", "title") == "图层 Layers"
+    page.click(".leaflet-control-layers-toggle")
+    expect(control).to_have_class(re.compile(r"leaflet-control-layers-expanded"))
+    expect(control.locator("label", has_text="摄像机 Cameras").first).to_be_visible()
+    page.close()
+
+
 @pytest.fixture
 def own_grid_point(own_live):
     """A point inside the demo grid worker's first grid, in this test's copy of the demo."""

@@ -259,6 +259,15 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     edited = demo.client.get("/api/collections/routes/items/XSS1", headers=leader).json
     assert len(edited["geometry"]["coordinates"]) == 3 and edited["properties"]["name"] == XSS
     assert edited["properties"]["time_windows"] == "08:00-09:00"
+    # cleared after an edit, nothing of the edited route is left for the next one to inherit
+    with page.expect_response(lambda r: r.url.endswith("/api/patrol/evaluate") and r.status == 200):
+        page.locator("#pp-routes li[data-code=XSS1] button", has_text="编辑 Edit").click()
+    expect(page.locator("#pp-windows")).to_have_value("08:00-09:00")
+    page.click("#pp-clear")
+    for field in ("#pp-windows", "#pp-sight", "#pp-save input[name=code]", "#pp-save input[name=time_windows]"):
+        expect(page.locator(field)).to_have_value("")
+    assert page.eval_on_selector("#pp-mode", "s => s.selectedIndex") == 0 and page.is_checked("#pp-follow")
+    assert page.eval_on_selector_all("#pp-weekdays input", "bs => bs.every(b => b.checked)")
 
     assert page.locator("#pp-panel img").count() == 0
     assert dialogs == [] and errors == []

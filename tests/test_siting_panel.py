@@ -245,7 +245,8 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
     row = page.locator(f"#sp-plan-cameras li[data-code='{first_code}']")
     if saved["cameras"][0]["kind"] == "bullet":
         with page.expect_response(lambda r: r.url.endswith("/api/siting/plans/SP1/grids") and r.status == 200), \
-                page.expect_response(lambda r: r.request.method == "PUT" and r.status == 200):
+                page.expect_response(lambda r: r.request.method == "PUT" and r.status == 200), \
+                page.expect_response(lambda r: "/api/siting/compare?plans=SP1" in r.url):  # the comparison follows
             row.locator("input[name=azimuth]").fill("45")
             row.locator("input[name=azimuth]").press("Tab")
         expect(page.locator("#sp-plan-message.dp-ok")).to_contain_text(first_code)
