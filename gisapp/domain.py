@@ -65,7 +65,8 @@ DISPUTE_STATUSES = {"received": "受理 received", "routed": "分流 routed", "h
 DISPUTE_LEVELS = {"village": "村级 village", "township": "镇级 township", "county": "县级 county"}
 # What a history entry records: intake, a status step, an escalation, a regrading, a return visit.
 DISPUTE_ACTIONS = {"intake": "受理登记 intake", "status": "流转 status", "escalate": "升级 escalation",
-                   "grade": "定级 grading", "revisit": "回访 return visit"}
+                   "grade": "定级 grading", "revisit": "回访 return visit", "return": "退回重办 sent back",
+                   "assign": "改派 reassigned", "note": "进展 note"}
 DISPUTE_SOURCES = {"grid_worker": "网格员上报 grid worker", "reception": "接待大厅 reception hall",
                    "hotline": "12345热线 hotline", "police": "公安 police", "other": "其他 other"}
 DISPUTE_CATEGORIES = {
@@ -167,7 +168,8 @@ REPORT_TEXT = {
 # them (the next statuses, then escalation, grading and the return visit) …
 DISPUTE_STEPS = {"routed": "分流 Route", "handling": "办理 Start handling", "feedback": "反馈 Report back",
                  "closed": "结单 Close", "escalate": "升级 Escalate", "grade": "调整等级 Regrade",
-                 "revisit": "回访 Return visit"}
+                 "revisit": "回访 Return visit", "return": "退回重办 Send back", "assign": "改派 Reassign",
+                 "note": "记录进展 Add a note"}
 # … what a dispute in each status waits for (a to-do list's "next" column; a closed one, its return visit) …
 DISPUTE_WAITING = {"received": "待分流 to route", "routed": "待办理 to handle", "handling": "待反馈 to report back",
                    "feedback": "待结单 to close", "closed": "待回访 to visit back"}

@@ -530,7 +530,9 @@ window.gisappDisputePage = (function () {
   function historyText(h) {
     var parts = [];
     if (h.action === "intake") { parts.push(label("statuses", h.to_status || "received")); }
-    if (h.action === "status") { parts.push(label("statuses", h.from_status) + " → " + label("statuses", h.to_status)); }
+    if (h.action === "status" || h.action === "return") {
+      parts.push(label("statuses", h.from_status) + " → " + label("statuses", h.to_status));
+    }
     if (h.assignee) { parts.push("承办 routed to: " + h.assignee); }
     if (h.action === "escalate" || (h.action === "intake" && h.level)) { parts.push("层级 level: " + label("levels", h.level)); }
     if (h.grade) { parts.push("等级 grade: " + label("grades", h.grade)); }
@@ -557,24 +559,32 @@ window.gisappDisputePage = (function () {
     say("dd-history-message", d.history.length ? "" : "暂无记录（导入的纠纷没有流转记录） no history yet (imported disputes have none)");
   }
 
+  // The statuses whose step must say what was done (the result reported back, the conclusion), as the API asks.
+  var REMARK_NEEDED = ["feedback", "closed"];
+
   // Each step: the URL it posts to, the body it needs beyond the version, and the fields asking for it.
   function stepsOf(d) {
     var steps = [], a = d.actions || {};
     (a.status || []).forEach(function (status) {
       steps.push({ id: status, path: "status", fields: status === "routed" ? ["assignee", "remark"] : ["remark"],
-                   body: { status: status } });
+                   body: { status: status }, remark: REMARK_NEEDED.indexOf(status) >= 0 });
     });
     if (a.escalate && a.escalate.length) { steps.push({ id: "escalate", path: "escalate", fields: ["level", "remark"], choices: a.escalate }); }
     if (a.grade && a.grade.length) { steps.push({ id: "grade", path: "grade", fields: ["grade", "remark"], choices: a.grade }); }
     if (a.revisit) { steps.push({ id: "revisit", path: "revisit", fields: ["satisfaction", "remark"] }); }
+    if (a["return"]) { steps.push({ id: "return", path: "return", fields: ["remark"], remark: true }); }
+    if (a.assign) { steps.push({ id: "assign", path: "assign", fields: ["assignee", "remark"] }); }
+    if (a.note) { steps.push({ id: "note", path: "note", fields: ["remark"], remark: true }); }
     return steps;
   }
 
   function field(step, name, d) {
     var wrap = el("label", { "class": "dd-field" });
-    if (name === "remark") {
-      wrap.appendChild(el("span", {}, "备注 Remark"));
-      wrap.appendChild(el("textarea", { name: "remark", maxlength: "2000", rows: "2" }));
+    if (name === "remark") {  // required where the step must say what was done, or why
+      wrap.appendChild(el("span", {}, step.remark ? "说明 What was done, or why (required)" : "备注 Remark"));
+      var remark = el("textarea", { name: "remark", maxlength: "2000", rows: "2" });
+      if (step.remark) { remark.setAttribute("required", "required"); }
+      wrap.appendChild(remark);
     } else if (name === "assignee") {
       wrap.appendChild(el("span", {}, "承办单位或人员 Routed to (required)"));
       var input = el("input", { name: "assignee", maxlength: "200", required: "required", list: "dd-assignees",

@@ -51,6 +51,7 @@ def take_in(demo, role: str = "center", grid: str = min(OWN_GRIDS), **fields) ->
 
 def step(demo, role: str, code: str, action: str = "status", **body) -> dict:
     version = demo.client.get(f"/api/disputes/{code}", headers=demo.headers("center")).json["version"]
+    body = {"remark": "已办 done", **body} if body.get("status") in ("feedback", "closed") else body
     answer = demo.client.post(f"/api/disputes/{code}/{action}", json={"version": version, **body},
                               headers=demo.headers(role))
     assert answer.status_code == 200, answer.json
@@ -127,13 +128,16 @@ def test_actions_say_what_the_api_will_accept(own_demo):
 
     def actions(role, which=code):
         return own_demo.client.get(f"/api/disputes/{which}", headers=own_demo.headers(role)).json["actions"]
-    nothing = {"status": [], "escalate": [], "grade": [], "revisit": False}
+    nothing = {"status": [], "escalate": [], "grade": [], "revisit": False, "return": False, "assign": False,
+               "note": False}
     assert actions("center") == {"status": ["routed"], "escalate": ["township", "county"],
-                                 "grade": ["complex", "difficult"], "revisit": False}
-    for role in ("grid_worker", "viewer", "planner", "team_leader"):
+                                 "grade": ["complex", "difficult"], "revisit": False, "return": False,
+                                 "assign": False, "note": True}
+    assert actions("grid_worker") == {**nothing, "note": True}  # its own grid: it may write down progress
+    for role in ("viewer", "planner", "team_leader"):
         assert actions(role) == nothing, role
     step(own_demo, "center", code, status="routed", assignee="网格员")
-    assert actions("grid_worker")["status"] == ["handling"]
+    assert actions("grid_worker")["status"] == ["handling"] and actions("center")["assign"] is True
     step(own_demo, "center", other, status="routed", assignee="网格员")
     assert actions("grid_worker", other) == nothing  # not the worker's grid: the API refuses it too
     version = own_demo.client.get(f"/api/disputes/{other}", headers=own_demo.headers("center")).json["version"]
@@ -145,8 +149,9 @@ def test_actions_say_what_the_api_will_accept(own_demo):
     for status in ("handling", "feedback"):
         step(own_demo, "grid_worker", code, status=status)
     assert actions("grid_worker")["status"] == [] and actions("center")["status"] == ["closed"]
+    assert actions("center")["return"] is True and actions("grid_worker")["return"] is False  # the center's call
     step(own_demo, "center", code, status="closed")
-    closed = {"status": [], "escalate": [], "grade": [], "revisit": True}
+    closed = {**nothing, "revisit": True}
     assert actions("center") == closed and actions("grid_worker") == closed
     step(own_demo, "grid_worker", code, "revisit", satisfaction=4)
     assert actions("center") == nothing and actions("grid_worker") == nothing
@@ -224,6 +229,17 @@ def test_the_center_moves_a_dispute_through_the_whole_loop_by_clicking(browser, 
     do("routed", lambda form: form.locator("input[name=assignee]").fill("司法所 justice office"))
     expect(facts).to_contain_text("司法所 justice office")
     do("handling")
+    do("note")  # progress written down; the status stays
+    expect(page.locator("#dd-badges")).to_contain_text("办理 handling")
+    do("assign", lambda form: form.locator("input[name=assignee]").fill("派出所 police station"))
+    expect(facts).to_contain_text("派出所 police station")
+    # reporting back must say the result: without it the form is not sent; the center sends it back, saying why
+    page.click("#dd-actions button[data-step=feedback]")
+    page.locator("#dd-step-form button[type=submit]").click()
+    assert page.locator("#dd-step-form textarea[name=remark]").evaluate("e => !e.validity.valid")
+    do("feedback")
+    do("return")
+    expect(page.locator("#dd-badges")).to_contain_text("办理 handling")
     do("feedback")
     do("closed")
     expect(page.locator("#dd-actions button")).to_have_text(["回访 Return visit"])
@@ -234,7 +250,7 @@ def test_the_center_moves_a_dispute_through_the_whole_loop_by_clicking(browser, 
     expect(facts).to_contain_text("4 · 满意 satisfied")
 
     final = demo.client.get(f"/api/disputes/{code}", headers=demo.headers("center")).json
-    assert final["status"] == "closed" and final["satisfaction"] == 4 and final["version"] == 8
+    assert final["status"] == "closed" and final["satisfaction"] == 4 and final["version"] == 12
     events = page.locator("#dd-history li")
     expect(events).to_have_count(len(final["history"]))
     for n, event in enumerate(final["history"]):
@@ -247,7 +263,11 @@ def test_the_center_moves_a_dispute_through_the_whole_loop_by_clicking(browser, 
     expect(events.nth(3)).to_contain_text("受理 received → 分流 routed")
     expect(events.nth(3)).to_contain_text("承办 routed to: 司法所 justice office")
     expect(events.nth(3).locator(".dd-remark")).to_have_text("备注 routed")
-    expect(events.nth(7)).to_contain_text("满意度 satisfaction: 4 · 满意 satisfied")
+    expect(events.nth(5)).to_contain_text("进展 note")
+    expect(events.nth(6)).to_contain_text("承办 routed to: 派出所 police station")
+    expect(events.nth(8)).to_contain_text("退回重办 sent back")
+    expect(events.nth(8)).to_contain_text("反馈 feedback → 办理 handling")
+    expect(events.nth(11)).to_contain_text("满意度 satisfaction: 4 · 满意 satisfied")
     times = page.locator("#dd-history time").all_inner_texts()
     assert all(LOCAL_TIME.match(t) for t in times), times
     page.screenshot(path=str(OUTPUT / "disputes-loop-done-1400.png"), full_page=True)
@@ -331,13 +351,13 @@ def test_a_grid_worker_sees_only_their_grids_disputes_overdue_first(browser, own
     page.screenshot(path=str(OUTPUT / "disputes-gridworker-todo-1024.png"))
     # a click opens it: the worker may start handling it, and nothing else
     page.click(f"#dd-todo-steps tr[data-code={fresh}]")
-    expect(page.locator("#dd-actions button")).to_have_text(["办理 Start handling"])
+    expect(page.locator("#dd-actions button")).to_have_text(["办理 Start handling", "记录进展 Add a note"])
     expect(page.locator("#dd-facts")).to_contain_text("张三、李四")  # the worker's own grid: parties shown
     page.click("#dd-actions button[data-step=handling]")
     with page.expect_response(lambda r: r.url.endswith("/status")) as sent:
         page.click("#dd-step-form button[type=submit]")
     assert sent.value.status == 200
-    expect(page.locator("#dd-actions button")).to_have_text(["反馈 Report back"])
+    expect(page.locator("#dd-actions button")).to_have_text(["反馈 Report back", "记录进展 Add a note"])
     expect(page.locator(f"#dd-todo-steps tr[data-code={fresh}] .dd-next-step")).to_have_text("待反馈 to report back")
     map_drawn(page, "#dd-map")
     page.screenshot(path=str(OUTPUT / "disputes-gridworker-drawer-1024.png"))

@@ -111,6 +111,46 @@ def test_a_new_code_carries_the_local_date(client, headers, fixed_clock):
     assert intake(client, "center", headers).json["code"].startswith("D20260303-")
 
 
+def test_the_loop_goes_back_is_reassigned_and_takes_notes(client, headers):
+    code = intake(client, "gw_a", headers).json["code"]
+    _drive(client, headers, code, "handling")
+    # the result must be said when reported back, the conclusion when closed
+    refused = step(client, "gw_a", headers, code, status="feedback")
+    assert (refused.status_code, refused.json["field"]) == (400, "remark")
+    # progress noted on the way, by the grid's own worker; not by another grid's, nor without a text
+    assert step(client, "gw_a", headers, code, "note", remark="已约双方调解").status_code == 200
+    assert step(client, "gw_b", headers, code, "note", remark="x").status_code == 403
+    assert step(client, "gw_a", headers, code, "note").json["field"] == "remark"
+    # reassigned by the center: to someone else, named
+    assert step(client, "center", headers, code, "assign").status_code == 400
+    assert step(client, "center", headers, code, "assign", assignee="综治办").status_code == 409  # routed there
+    assert step(client, "center", headers, code, "assign", assignee="司法所").json["assignee"] == "司法所"
+    assert step(client, "gw_a", headers, code, "assign", assignee="派出所").status_code == 403
+    # reported back, then sent back to handling by the center, saying why
+    assert step(client, "gw_a", headers, code, status="feedback", remark="已调解").status_code == 200
+    assert step(client, "gw_a", headers, code, "return", remark="x").status_code == 403
+    assert step(client, "center", headers, code, "return").json["field"] == "remark"
+    back = step(client, "center", headers, code, "return", remark="协议未签").json
+    assert back["status"] == "handling" and back["actions"]["return"] is False
+    # closed and visited back content: final; dissatisfied: reopened, to be visited back again once closed
+    assert step(client, "gw_a", headers, code, status="feedback", remark="已签协议").status_code == 200
+    assert step(client, "center", headers, code, status="closed").json["field"] == "remark"
+    assert step(client, "center", headers, code, status="closed", remark="结案").status_code == 200
+    assert step(client, "center", headers, code, "note", remark="x").status_code == 409
+    assert step(client, "center", headers, code, "revisit", satisfaction=2).status_code == 200
+    reopened = step(client, "center", headers, code, "return", remark="当事人不满意").json
+    assert (reopened["status"], reopened["closed_at"], reopened["satisfaction"]) == ("handling", None, None)
+    assert step(client, "gw_a", headers, code, status="feedback", remark="再次调解").status_code == 200
+    assert step(client, "center", headers, code, status="closed", remark="结案").status_code == 200
+    final = step(client, "center", headers, code, "revisit", satisfaction=4).json
+    assert final["actions"]["return"] is False and final["satisfaction"] == 4
+    assert step(client, "center", headers, code, "return", remark="x").status_code == 409
+    actions = [(h["action"], h["to_status"], h["assignee"], h["remark"]) for h in final["history"]]
+    assert ("note", None, None, "已约双方调解") in actions and ("assign", None, "司法所", None) in actions
+    assert ("return", "handling", None, "协议未签") in actions and ("return", "handling", None, "当事人不满意") in actions
+    assert [a for a, *_ in actions].count("revisit") == 2, "both return visits stay in the history"
+
+
 def test_history_is_append_only(client, headers, engine):
     code = intake(client, "center", headers).json["code"]
     with pytest.raises(Exception, match="append-only"):
@@ -129,7 +169,7 @@ STATUSES = ["received", "routed", "handling", "feedback", "closed"]
 
 def _drive(client, headers, code, to):
     for status in STATUSES[1:STATUSES.index(to) + 1]:
-        assert step(client, "center", headers, code, status=status, assignee="综治办").status_code == 200
+        assert step(client, "center", headers, code, status=status, assignee="综治办", remark="已办").status_code == 200
 
 
 @pytest.mark.parametrize("current", STATUSES)

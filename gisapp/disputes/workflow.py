@@ -23,6 +23,11 @@ LEVELS = list(domain.DISPUTE_LEVELS)      # lowest first
 # What each role may do: the center everything; a grid worker, in its own grids, the steps on the ground.
 GRID_WORKER_STEPS = {"handling", "feedback"}
 MAX_REMARK = 2000
+# The steps that must say what was done: the result reported back, the conclusion of closing, why a dispute goes
+# back to handling, and a note of progress.
+REMARK_NEEDED = {"feedback": "the result of the handling", "closed": "the conclusion"}
+# A return visit at or below this satisfaction (不满意 dissatisfied) lets the center reopen a closed dispute.
+REOPEN_AT_MOST = 2
 
 
 class WorkflowError(ValueError):
@@ -119,7 +124,8 @@ def _locked(conn, code: str, body: dict) -> dict:
     if not isinstance(body, dict):
         raise WorkflowError(400, "body", "must be a JSON object")
     row = conn.execute(text(
-        "SELECT id, status, level, grade, version, grid_id, received_at, revisited_at FROM dispute "
+        "SELECT id, status, level, grade, version, grid_id, received_at, revisited_at, satisfaction, assignee "
+        "FROM dispute "
         "WHERE code = :code FOR UPDATE"), {"code": code}).mappings().first()
     if row is None:
         raise WorkflowError(404, "code", f"no dispute {code!r}")
@@ -151,7 +157,8 @@ def allowed_changes(conn, actor, code: str) -> dict | None:
     there is no such dispute): ``status`` the next statuses it may move it to, ``escalate`` the levels it
     may raise it to, ``grade`` the grades it may give it (not the one it has), ``revisit`` whether it may
     record the return visit. The page offers these and nothing else; the changes still check everything."""
-    dispute = conn.execute(text("SELECT status, level, grade, grid_id, revisited_at FROM dispute WHERE code = :code"),
+    dispute = conn.execute(text("SELECT status, level, grade, grid_id, revisited_at, satisfaction FROM dispute "
+                                "WHERE code = :code"),
                            {"code": code}).mappings().first()
     if dispute is None:
         return None
@@ -159,7 +166,18 @@ def allowed_changes(conn, actor, code: str) -> dict | None:
     return {"status": [s for s in next_statuses(dispute["status"]) if _may(actor, dispute, s in GRID_WORKER_STEPS)],
             "escalate": LEVELS[LEVELS.index(dispute["level"]) + 1:] if is_open and supervises else [],
             "grade": [g for g in domain.DISPUTE_GRADES if g != dispute["grade"]] if is_open and supervises else [],
-            "revisit": not is_open and dispute["revisited_at"] is None and _may(actor, dispute, True)}
+            "revisit": not is_open and dispute["revisited_at"] is None and _may(actor, dispute, True),
+            "return": supervises and _returnable(dispute),
+            "assign": supervises and dispute["status"] in ("routed", "handling"),
+            "note": is_open and _may(actor, dispute, True)}
+
+
+def _returnable(dispute: dict) -> bool:
+    """Whether the dispute may go back to handling: its result reported back, or closed and visited back
+    dissatisfied (satisfaction at most REOPEN_AT_MOST)."""
+    return dispute["status"] == "feedback" or (
+        dispute["status"] == "closed" and dispute["satisfaction"] is not None
+        and dispute["satisfaction"] <= REOPEN_AT_MOST)
 
 
 def waiting_on(role: str) -> list[str]:
@@ -181,7 +199,9 @@ def _record(conn, dispute_id: int, actor, at: dt.datetime, action: str, **values
 
 
 def _bump(conn, dispute: dict, assignments: str, values: dict) -> None:
-    conn.execute(text(f"UPDATE dispute SET {assignments}, version = version + 1 WHERE id = :id"),
+    """Change the dispute (``assignments``, SQL; none: only a new version) and count a version more."""
+    conn.execute(text(f"UPDATE dispute SET {assignments + ', ' if assignments else ''}version = version + 1 "
+                      "WHERE id = :id"),
                  dict(values, id=dispute["id"]))
 
 
@@ -201,6 +221,8 @@ def change_status(conn, actor, code: str, body: dict) -> None:
     if target == "routed" and assignee is None:
         raise WorkflowError(400, "assignee", "is required to route: the department or person it goes to")
     remark, now = _text(body, "remark"), clock.now()
+    if target in REMARK_NEEDED and remark is None:
+        raise WorkflowError(400, "remark", f"is required to move to {target!r}: {REMARK_NEEDED[target]}")
     _bump(conn, dispute, "status = CAST(:status AS varchar), assignee = coalesce(:assignee, assignee), "
                          "closed_at = CASE WHEN CAST(:status AS varchar) = 'closed' THEN CAST(:now AS timestamptz) END",
           {"status": target, "assignee": assignee, "now": now})
@@ -256,3 +278,55 @@ def revisit(conn, actor, code: str, body: dict) -> None:
     now = clock.now()
     _bump(conn, dispute, "revisited_at = :now, satisfaction = :score", {"now": now, "score": score})
     _record(conn, dispute["id"], actor, now, "revisit", satisfaction=score, remark=_text(body, "remark"))
+
+
+def send_back(conn, actor, code: str, body: dict) -> None:
+    """Send a dispute back to handling (退回重办), saying why: its reported result is not enough, or it was
+    closed and visited back dissatisfied. A reopened dispute is open again, with no closure nor return visit
+    (those of before stay in its history), and gets a return visit again once closed."""
+    dispute = _locked(conn, code, body)
+    _require(actor, dispute, False, "send back")
+    if not _returnable(dispute):
+        raise WorkflowError(409, "status", f"only a dispute reported back (feedback), or closed and visited back "
+                                           f"with satisfaction {REOPEN_AT_MOST} or less, goes back to handling; "
+                                           f"this one is {dispute['status']!r}", current_status=dispute["status"])
+    remark = _text(body, "remark")
+    if remark is None:
+        raise WorkflowError(400, "remark", "is required to send back: what is still to be done")
+    now = clock.now()
+    _bump(conn, dispute, "status = 'handling', closed_at = NULL, revisited_at = NULL, satisfaction = NULL", {})
+    _record(conn, dispute["id"], actor, now, "return", from_status=dispute["status"], to_status="handling",
+            remark=remark)
+
+
+def reassign(conn, actor, code: str, body: dict) -> None:
+    """Route a dispute being routed or handled to another department or person (改派)."""
+    dispute = _locked(conn, code, body)
+    _require(actor, dispute, False, "reassign")
+    if dispute["status"] not in ("routed", "handling"):
+        raise WorkflowError(409, "status", f"only a routed or handled dispute is reassigned; this one is "
+                                           f"{dispute['status']!r}", current_status=dispute["status"])
+    assignee = _text(body, "assignee", limit=200)
+    if assignee is None:
+        raise WorkflowError(400, "assignee", "is required: the department or person it goes to now")
+    if assignee == dispute["assignee"]:
+        raise WorkflowError(409, "assignee", f"the dispute is routed to {assignee!r} already")
+    now = clock.now()
+    _bump(conn, dispute, "assignee = :assignee", {"assignee": assignee})
+    _record(conn, dispute["id"], actor, now, "assign", assignee=assignee, remark=_text(body, "remark"))
+
+
+def note(conn, actor, code: str, body: dict) -> None:
+    """Write down progress on an open dispute (记录进展) without moving it: the center, or a grid worker in its
+    own grids."""
+    dispute = _locked(conn, code, body)
+    _require(actor, dispute, True, "add a note to")
+    if dispute["status"] == "closed":
+        raise WorkflowError(409, "status", "the dispute is closed; send it back to handling to go on with it",
+                            current_status=dispute["status"])
+    remark = _text(body, "remark")
+    if remark is None:
+        raise WorkflowError(400, "remark", "is required: the progress to write down")
+    now = clock.now()
+    _bump(conn, dispute, "", {})
+    _record(conn, dispute["id"], actor, now, "note", remark=remark)

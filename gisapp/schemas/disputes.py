@@ -120,10 +120,25 @@ class RevisitBody(_Change):
     satisfaction = whole("satisfaction, 1 to 5", 1, 5, strict=True, required=True)
 
 
+class SendBackBody(_Change):
+    """Back to handling, saying why (a remark is required)."""
+
+
+class AssignBody(_Change):
+    """Another department or person to handle it."""
+
+    assignee = Text(required=True, metadata={"description": "who handles it now"})
+
+
+class NoteBody(_Change):
+    """Progress written down (a remark is required); the status stays."""
+
+
 class Dispute(ma.Schema):
     """A dispute with the properties the role may see; one dispute also has its history, its next statuses
     and ``actions``, what the signed-in user may do to it now (status: the next statuses, escalate: the
-    levels, grade: the grades, revisit: whether it may record the return visit)."""
+    levels, grade: the grades, revisit: whether it may record the return visit, return: send it back to
+    handling, assign: reassign it, note: add a note of progress)."""
 
     class Meta:
         unknown = ma.INCLUDE

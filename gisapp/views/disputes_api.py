@@ -27,8 +27,9 @@ from gisapp.disputes.figures import dispute_figures, hotspots, totals
 from gisapp.disputes.records import FilterError, dispute_detail, list_disputes
 from gisapp.request_db import db_session
 from gisapp.schemas.common import GEOJSON
-from gisapp.schemas.disputes import (Dispute, DisputeList, EscalateBody, Figures, FiguresQuery, GradeBody, Hotspots,
-                                     HotspotsQuery, IntakeBody, ListQuery, RevisitBody, StatusBody, Vocabulary)
+from gisapp.schemas.disputes import (AssignBody, Dispute, DisputeList, EscalateBody, Figures, FiguresQuery, GradeBody,
+                                     Hotspots, HotspotsQuery, IntakeBody, ListQuery, NoteBody, RevisitBody, SendBackBody,
+                                     StatusBody, Vocabulary)
 from gisapp.tables import FORMATS, table_bytes
 from gisapp.views.files import attachment
 from gisapp.views.layer_access import layer_params, visible_layer
@@ -194,6 +195,34 @@ def grade(body: dict, code: str):
 def revisit(body: dict, code: str):
     """Record the return visit of a closed dispute (once)."""
     return _change(code, body, lambda conn, body: workflow.revisit(conn, current_user, code, body))
+
+
+@bp.route("/<code>/return", methods=["POST"])
+@roles_allowed(*DISPUTE_SUPERVISORS)
+@bp.arguments(SendBackBody)
+@bp.response(200, Dispute)
+def send_back(body: dict, code: str):
+    """Send back to handling (退回重办) a dispute reported back, or closed and visited back dissatisfied; the
+    remark says why."""
+    return _change(code, body, lambda conn, body: workflow.send_back(conn, current_user, code, body))
+
+
+@bp.route("/<code>/assign", methods=["POST"])
+@roles_allowed(*DISPUTE_SUPERVISORS)
+@bp.arguments(AssignBody)
+@bp.response(200, Dispute)
+def assign(body: dict, code: str):
+    """Reassign (改派) a routed or handled dispute to another department or person."""
+    return _change(code, body, lambda conn, body: workflow.reassign(conn, current_user, code, body))
+
+
+@bp.route("/<code>/note", methods=["POST"])
+@roles_allowed(*DISPUTE_HANDLERS)
+@bp.arguments(NoteBody)
+@bp.response(200, Dispute)
+def note(body: dict, code: str):
+    """Write down progress on an open dispute (记录进展); its status stays."""
+    return _change(code, body, lambda conn, body: workflow.note(conn, current_user, code, body))
 
 
 def _date_range(query: dict) -> tuple[dt.date, dt.date]:
