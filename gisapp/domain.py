@@ -144,6 +144,8 @@ REPORT_TEXT = {
              "(run gisapp coverage)",
     "no_flagged": "无预警网格 no flagged grids",
     "no_hotspots": "本期无显著热点 no significant hot spots in the period",
+    "backlog_open": "期末未结（含往期受理） open at the period's end, whenever received",
+    "backlog_overdue": "其中超期 of which overdue",
     "too_few_disputes": "本期纠纷 {n} 起，少于 {least} 起，不做热点分析 {n} disputes in the period, fewer than {least}: "
                         "too few for a hot spot analysis",
     "no_disputes": "本期无纠纷 no disputes in the period",

@@ -136,6 +136,23 @@ def test_the_reports_dispute_figures_are_the_apis(made, demo_client, tokens):
     assert summary[domain.REPORT_TEXT["generated"]][C["value"]] == "2026-11-22 10:00"  # in the configured zone
 
 
+def test_the_backlog_at_the_periods_end_counts_every_open_dispute(made, demo_client, tokens):
+    """Open at the period's end (midnight after END, before NOW), whenever received; and those past due then:
+    counted here from every dispute the API lists, for this period and the one before."""
+    listed = demo_client.get("/api/disputes?limit=1000", headers=tokens["viewer"]).json  # no parties: no audit
+    assert listed["numberMatched"] == len(listed["disputes"])
+    shown = table(openpyxl.load_workbook(made["xlsx"]), "disputes")
+    start, stop = period_bounds("month", dt.date.fromisoformat(END))
+    for column, end in ((C["current"], stop), (C["previous"], start)):
+        asof = dt.datetime.combine(end, dt.time(), CST)
+        still = [d for d in listed["disputes"] if dt.datetime.fromisoformat(d["received_at"]) < asof
+                 and (d["closed_at"] is None or dt.datetime.fromisoformat(d["closed_at"]) > asof)]
+        late = [d for d in still if dt.datetime.fromisoformat(d["due_at"]) < asof]
+        assert shown[T["backlog_open"]][column] == len(still) > 0, column
+        assert shown[T["backlog_overdue"]][column] == len(late), column
+    assert shown[T["backlog_open"]][C["current"]] > shown[F["open"]][C["current"]], "more than the period's own"
+
+
 def test_a_report_of_some_villages_adds_up_the_apis_figures_of_each(made, demo_client, tokens):
     book = openpyxl.load_workbook(made["villages"])
     start, stop = period_bounds("month", dt.date.fromisoformat(END))

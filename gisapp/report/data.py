@@ -117,14 +117,27 @@ def _area(column: str) -> str:
             f"AND av.geom && {column} AND ST_Intersects(av.geom, {column})))")
 
 
+# The backlog at a period's end (or now, if sooner): every dispute received before it, whenever, still open
+# then, and those of them past due; by the disputes' villages, as the figures count them.
+BACKLOG_SQL = """
+WITH bounds AS (SELECT least(CAST(:now AS timestamptz), CAST(:stop AS date)::timestamp AT TIME ZONE :tz) AS asof)
+SELECT count(*) AS open, count(*) FILTER (WHERE d.due_at < b.asof) AS overdue
+FROM dispute d CROSS JOIN bounds b LEFT JOIN admin_area v ON v.id = d.village_id
+WHERE d.received_at < b.asof AND (d.closed_at IS NULL OR d.closed_at > b.asof) AND (:all OR v.code = ANY(:codes))
+"""
+
+
 def dispute_period(conn, settings: dict, start: dt.date, stop: dt.date, now: dt.datetime,
                    codes: list[str]) -> dict:
-    """Dispute figures of [start, stop): per village (``rows``) and all together (``total``), as the API gives them."""
+    """Dispute figures of [start, stop): per village (``rows``) and all together (``total``), as the API gives them;
+    and the ``backlog`` at its end: every dispute still open then and those past due, whenever received."""
     if codes:
         rows = [row for code in codes for row in dispute_figures(conn, "village", start, stop, settings, now, code)]
     else:
         rows = dispute_figures(conn, "village", start, stop, settings, now)
-    return {"start": start, "stop": stop, "rows": rows, "total": totals(rows)}
+    backlog = conn.execute(text(BACKLOG_SQL), {"now": now, "stop": stop, "tz": settings["timezone"],
+                                               "all": not codes, "codes": list(codes)}).mappings().one()
+    return {"start": start, "stop": stop, "rows": rows, "total": totals(rows), "backlog": dict(backlog)}
 
 
 NETS_SQL = f"""

@@ -93,6 +93,8 @@ def summary(report: Report) -> Table:
 def disputes(report: Report) -> Table:
     now, before = report.current["total"], report.previous["total"]
     rows = [_compare(label, now[key], before[key], rate=key == "resolution_rate") for key, label in F.items()]
+    rows += [_compare(T[f"backlog_{key}"], report.current["backlog"][key], report.previous["backlog"][key])
+             for key in ("open", "overdue")]
     return Table("disputes", [C["item"], C["current"], C["previous"], C["change"]], rows, [0.34, 0.2, 0.22, 0.24])
 
 
