@@ -189,7 +189,11 @@ def test_the_printable_route_sheet(demo_client):
     assert "巡逻路线单" in html and "<polyline" in html and "R02" in html
     assert re.search(r"星期 Weekdays: (每天 every day|[一二三四五六日] \w{3}(、[一二三四五六日] \w{3})*)</p>", html), \
         "weekdays by their labels, not numbers"
-    assert html.count("<circle") >= 1 and "巡防基地 base: 驻地 team station" in html, "the team's base is the first stop"
+    assert html.count("<circle") >= 1 and "巡防基地 base: 驻地 team station" in html
+    # R02 passes 2.6 km from the team's base: the base is where the route passes nearest, saying how far
+    assert re.search(r"巡防基地 base: 驻地 team station，距线路 2\.\d km off the route", html)
+    minutes = [int(m) for m in re.findall(r'<tr><td class="num">\d+</td><td class="num">(\d+)</td>', html)]
+    assert minutes and minutes == sorted(minutes), "in the order the route passes them"
     assert demo_client.get("/patrol/routes/NOPE/sheet").status_code == 404
     login(demo_client, "viewer", "viewer-demo")
     assert demo_client.get("/patrol/routes/R02/sheet").status_code == 403

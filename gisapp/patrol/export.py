@@ -28,25 +28,32 @@ SELECT r.code, r.name, r.mode, t.code AS team, t.name AS team_name, ST_AsGeoJSON
         FROM patrol_window w WHERE w.route_id = r.id) AS windows
 FROM patrol_route r JOIN patrol_team t ON t.id = r.team_id WHERE r.code = :code
 """
+# Each waypoint where the route passes nearest to it (its share of the way); the team's base too, with how far
+# it lies off the route (a route may start kilometres from it).
 WAYPOINTS_SQL = f"""
-SELECT 'base' AS kind, b.code, b.name, b.kind AS detail, ST_X(b.geom) AS lon, ST_Y(b.geom) AS lat, 0 AS sort
+SELECT 'base' AS kind, b.code, b.name, b.kind AS detail, ST_X(b.geom) AS lon, ST_Y(b.geom) AS lat,
+       ST_LineLocatePoint(r.geom, b.geom) AS sort, ST_Distance(b.geom::geography, r.geom::geography) AS off_m
 FROM patrol_base b JOIN patrol_route r ON r.team_id = b.team_id WHERE r.code = :code
 UNION ALL
 SELECT 'dispute', d.code, d.code, d.grade || ' ' || d.category, ST_X(d.geom), ST_Y(d.geom),
-       ST_LineLocatePoint(r.geom, d.geom)
+       ST_LineLocatePoint(r.geom, d.geom), 0
 FROM dispute d JOIN patrol_route r ON r.code = :code WHERE {OPEN_DISPUTE_IN_SIGHT}
 UNION ALL
-SELECT 'alarm', a.code, a.enterprise, a.status, ST_X(a.geom), ST_Y(a.geom), ST_LineLocatePoint(r.geom, a.geom)
+SELECT 'alarm', a.code, a.enterprise, a.status, ST_X(a.geom), ST_Y(a.geom), ST_LineLocatePoint(r.geom, a.geom), 0
 FROM alarm_point a JOIN patrol_route r ON r.code = :code WHERE {ONLINE_ALARM_NEAR}
 ORDER BY sort, code
 """
+# A base farther than this from the route says how far (metres).
+BASE_OFF_ROUTE_M = 100
 KINDS = {"base": "巡防基地 base", "dispute": domain.STOP_KINDS["dispute"], "alarm": domain.STOP_KINDS["alarm"]}
 
 
-def _label(kind: str, detail: str, categories: dict) -> str:
-    """A waypoint's description in Chinese first: the base's kind, the dispute's grade and category."""
+def _label(kind: str, detail: str, categories: dict, off_m: float = 0.0) -> str:
+    """A waypoint's description in Chinese first: the base's kind (and how far off the route it lies), the
+    dispute's grade and category."""
     if kind == "base":
-        return domain.BASE_KINDS.get(detail, detail)
+        far = f"，距线路 {off_m / 1000:.1f} km off the route" if off_m > BASE_OFF_ROUTE_M else ""
+        return domain.BASE_KINDS.get(detail, detail) + far
     if kind == "dispute":
         grade, category = detail.split(" ", 1)
         return f"{domain.DISPUTE_GRADES[grade]} · {categories.get(category, category)}"
@@ -72,7 +79,9 @@ def route_with_waypoints(conn, settings: dict, code: str) -> tuple[dict, list[di
                                                 "reach": reach, "reach_deg": reach * DEGREES_PER_METRE}).mappings().all()
     waypoints = [{"kind": p["kind"], "code": p["code"], "name": p["name"], "lon": p["lon"], "lat": p["lat"],
                   "along": float(p["sort"]),
-                  "description": f"{KINDS[p['kind']]}: {_label(p['kind'], p['detail'], settings['dispute_categories'])}"} for p in points]
+                  "description": f"{KINDS[p['kind']]}: "
+                                 f"{_label(p['kind'], p['detail'], settings['dispute_categories'], p['off_m'])}"}
+                 for p in points]
     return {**route._mapping, "geometry": json.loads(route.geojson)}, waypoints
 
 
