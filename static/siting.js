@@ -897,7 +897,7 @@ window.gisappSiting = (function () {
       item.appendChild(el("strong", {}, (i + 1) + " · " + c.name + " (" + c.code + ")"));
       var line = el("div", { "class": "pp-figures" }, label(labels.kinds, c.kind) + " · " + label(labels.statuses, c.status) +
                     (c.kind === "bullet" && !editable ? " · 朝向 azimuth " + round(c.azimuth) + "°" : "") +
-                    " · 距离 range " + round(c.range_m) + " m · " + yuan(c.cost) + (c.grid ? " · " + c.grid : ""));
+                    " · 距离 range " + round(c.range_m) + " m · " + yuan(c.cost) + (c.grid ? " · " + (c.grid_name || c.grid) : ""));
       if (editable && c.kind === "bullet") {
         var turn = el("label", { "class": "sp-azimuth" }, " 朝向 azimuth ");
         var input = el("input", { name: "azimuth", type: "number", min: "0", max: "359", step: "15", value: round(c.azimuth) });

@@ -192,12 +192,20 @@ def test_plans_export_and_delete(planner, client):
 
     import openpyxl
     proposed = client.post("/api/siting/propose", json=BODY, headers=planner["plan"]).json
+    kept, moved = proposed["features"]
+    moved = dict(moved, geometry={"type": "Point", "coordinates": [moved["geometry"]["coordinates"][0] + 0.0005,
+                                                                   moved["geometry"]["coordinates"][1]]})
     client.post("/api/siting/plans", headers=planner["plan"], json={"code": "P3", "name": "三期",
-                                                                   "features": proposed["features"], "request": BODY})
+                                                                   "features": [kept, moved], "request": BODY})
     sheet = client.get("/api/siting/plans/P3.xlsx", headers=planner["lead"])
     assert sheet.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).active.values)
     assert rows[0][0] == "编号 Code" and "设备编码 GB/T 28181 device ID" in rows[0] and len(rows) == 3
+    # the candidate site a camera stands on; none for the one moved off its site (its name still says where from)
+    site, name = rows[0].index("候选点位 Candidate site"), rows[0].index("名称 Name")
+    assert sorted((r[site] or "", r[name]) for r in rows[1:]) == sorted(
+        [(kept["properties"]["site"], kept["properties"]["site"]), ("", moved["properties"]["site"])])
+    assert "网格编码 Grid code" in rows[0] and "网格 Grid" in rows[0]
     geojson = client.get("/api/siting/plans/P3.geojson", headers=planner["lead"]).json
     assert len(geojson["features"]) == 2
     assert client.get("/api/siting/compare?plans=P3", headers=planner["lead"]).json["plans"][0]["cameras"] == 2

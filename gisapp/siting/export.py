@@ -1,6 +1,7 @@
 """A siting plan's cameras for the people who build them: Excel (openpyxl through pandas) and GeoJSON.
 
-The sheet's headers come from one vocabulary, Chinese first; positions in lon/lat on WGS84 and on
+The sheet's headers come from one vocabulary, Chinese first; the candidate site a camera stands on (blank once
+it was moved off it); its grid by name and code; positions in lon/lat on WGS84 and on
 CGCS2000 (EPSG:4490, the national frame; they differ from WGS84 by centimetres); the GB/T 28181
 device ID column is left empty for the installer to fill.
 """
@@ -16,11 +17,11 @@ from gisapp.tables import table_bytes
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "geojson": "application/geo+json"}
-HEADERS = {"code": "编号 Code", "site": "点位 Site", "lon": "经度 WGS84 lon", "lat": "纬度 WGS84 lat",
+HEADERS = {"code": "编号 Code", "name": "名称 Name", "site": "候选点位 Candidate site", "lon": "经度 WGS84 lon", "lat": "纬度 WGS84 lat",
            "lon_cgcs": "经度 CGCS2000 lon", "lat_cgcs": "纬度 CGCS2000 lat", "kind": "类型 Kind",
            "azimuth": "朝向 Azimuth (°)", "fov_deg": "视场角 Field of view (°)", "purpose": "用途 Purpose",
            "range_m": "距离 Range (m)", "cost": "造价 Cost (yuan)", "status": "状态 Status", "grid": "网格 Grid",
-           "village": "村 Village", "device_id": "设备编码 GB/T 28181 device ID"}
+           "grid_code": "网格编码 Grid code", "village": "村 Village", "device_id": "设备编码 GB/T 28181 device ID"}
 TO_CGCS2000 = Transformer.from_crs("EPSG:4326", "EPSG:4490", always_xy=True)
 
 
@@ -29,12 +30,12 @@ def _rows(plan: dict, cameras: list[dict]) -> list[dict]:
     rows = []
     for c in cameras:
         lon_c, lat_c = TO_CGCS2000.transform(c["lon"], c["lat"])
-        rows.append({"code": c["code"], "site": c["name"], "lon": round(c["lon"], 7), "lat": round(c["lat"], 7),
+        rows.append({"code": c["code"], "name": c["name"], "site": c["site"] or "", "lon": round(c["lon"], 7), "lat": round(c["lat"], 7),
                      "lon_cgcs": round(lon_c, 7), "lat_cgcs": round(lat_c, 7),
                      "kind": domain.CAMERA_KINDS.get(c["kind"], c["kind"]), "azimuth": c["azimuth"],
                      "fov_deg": c["fov_deg"], "purpose": domain.DORI_PURPOSES.get(purpose, "") if purpose else "",
                      "range_m": c["range_m"], "cost": c["cost"], "status": domain.DEVICE_STATUSES[c["status"]],
-                     "grid": c["grid"], "village": c["village"], "device_id": ""})
+                     "grid": c["grid_name"], "grid_code": c["grid"], "village": c["village"], "device_id": ""})
     return rows
 
 

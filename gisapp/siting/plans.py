@@ -58,9 +58,11 @@ WHERE (CAST(:code AS text) IS NULL OR p.code = :code) GROUP BY p.id ORDER BY p.c
 PLAN_CAMERAS_SQL = """
 SELECT c.code, c.name, c.kind, c.azimuth, c.fov_deg, c.range_m, c.status, c.cost, ST_X(c.geom) AS lon,
        ST_Y(c.geom) AS lat,
-       ST_AsGeoJSON(c.view_geom, 7) AS view, g.code AS grid, v.name AS village
+       ST_AsGeoJSON(c.view_geom, 7) AS view, g.code AS grid, g.name AS grid_name, v.name AS village, s.code AS site
 FROM camera c LEFT JOIN grid g ON g.geom && c.geom AND ST_Covers(g.geom, c.geom)
 LEFT JOIN admin_area v ON v.id = g.village_id
+-- the candidate site it stands on (named after it when proposed there; none once moved off it)
+LEFT JOIN camera_site s ON s.code = c.name AND ST_DWithin(s.geom::geography, c.geom::geography, 1)
 WHERE c.plan_id = :plan ORDER BY c.code
 """
 
