@@ -6,15 +6,18 @@ Every wait is for a condition, never for a fixed time. Tests that only read use 
 renames a grid or signs in as a grid worker (whose views of parties are audited) uses a copy of its own.
 """
 import io
+import math
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
 from conftest import serving
 from gisapp import domain
 from gisapp.catalogue import COVERAGE_REASONS
+from gisapp.coverage.report import readable
 from chromium import FIND_MAP, OUTPUT, new_page, open_map, settle
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -64,8 +67,11 @@ def test_the_excel_file_has_chinese_headers_and_labels(demo_client, tokens):
     assert [r[3] for r in rows[1:]] == [g["grid_code"] for g in grids]
     first, grid = rows[1], grids[0]
     assert first[0] == "白天 day" and first[4] == grid["grid"]
-    assert first[5:9] == tuple(round(100 * grid[k], 1) for k in ("camera_share", "alarm_share", "patrol_share",
-                                                                  "covered_share"))
+    # shares in percent as the pages show them: per mille rounded half up (Math.round), so 0.3165 is 31.7 %
+    for row, shown in zip(rows[1:], grids):
+        assert row[5:9] == tuple(math.floor(1000 * shown[k] + 0.5) / 10
+                                 for k in ("camera_share", "alarm_share", "patrol_share", "covered_share"))
+    assert readable(pd.DataFrame([{"covered_share": 0.3165}]), ["covered_share"]).iloc[0, 0] == 31.7
     assert first[10] == "、".join(COVERAGE_REASONS[r] for r in grid["reasons"]) and "有盲区 gap" in first[10]
     csv = demo_client.get("/api/coverage/grids?flagged=true&period=day&format=csv", headers=center)
     assert csv.status_code == 200 and csv.data.startswith("\ufeff".encode()) and HEADERS[0] in csv.get_data(as_text=True)

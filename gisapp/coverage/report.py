@@ -1,6 +1,7 @@
 """Reading the stored coverage: per-grid figures and flags, for the CLI, the API and exports."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 
@@ -45,8 +46,8 @@ def readable(table: pd.DataFrame, columns=COLUMNS) -> pd.DataFrame:
     shares in percent, areas and lengths rounded to the metre."""
     shown = table[list(columns)].copy()
     for column in shown.columns:
-        if column in SHARES:
-            shown[column] = (100 * shown[column]).round(1)
+        if column in SHARES:  # per mille rounded half up, as the pages round it (Math.round): 0.3165 is 31.7 %
+            shown[column] = np.floor(1000 * shown[column] + 0.5) / 10
         elif column.endswith(("_m2", "_m_in", "_m_out")):
             shown[column] = shown[column].round().astype("Int64")
     if "period" in shown:
