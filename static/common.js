@@ -39,6 +39,18 @@ window.gisappCommon = (function () {
     };
   }
 
+  /* Make ``node`` (a list item, a table cell) act as a button: ``act`` on a click, and on Enter or Space once
+     it has the keyboard's focus (it takes part in the Tab order). */
+  function activate(node, act) {
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "button");
+    node.addEventListener("click", act);
+    node.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); act(e); }
+    });
+    return node;
+  }
+
   /* A GET of the API's JSON (no CSRF token needed). */
   var getJson = function (url) { return requester(null)("GET", url); };
 
@@ -81,5 +93,5 @@ window.gisappCommon = (function () {
   function fail(id, err) { say(id, problem(err, byId(id)), "error"); }
 
   return { byId: byId, el: el, label: label, requester: requester, getJson: getJson, problem: problem, say: say,
-           fail: fail };
+           fail: fail, activate: activate };
 })();

@@ -465,7 +465,7 @@ window.gisappDisputePage = (function () {
     // personal data: only when the API gave it (the center, the grid's own workers)
     fact(table, "当事人 Parties", d.parties);
     fact(table, "当事人电话 Phone", d.parties_phone);
-    fact(table, "位置 Place", d.lat.toFixed(5) + ", " + d.lon.toFixed(5) +
+    fact(table, "位置 Place", "经度 lon " + d.lon.toFixed(5) + ", 纬度 lat " + d.lat.toFixed(5) +
          (d.location_approx ? " · 约 approximate (网格或村的代表点 a grid's or village's point)" : ""));
   }
 

@@ -196,7 +196,7 @@ window.gisappPatrol = (function () {
         item.appendChild(el("div", { "class": "pp-figures" }, "覆盖率 covered " + share(g.covered_share) +
                             " · 盲区 gap " + Math.round(g.gap_m2) + " m²"));
         item.appendChild(el("div", { "class": "pp-reasons" }, reasonsText(g.reasons)));
-        item.addEventListener("click", function () { zoomToGrid(g.grid_code); });
+        common.activate(item, function () { zoomToGrid(g.grid_code); });
         list.appendChild(item);
       });
       say("pp-grids-message", grids.length ? "" : "没有这样的网格 No such grid");
@@ -255,7 +255,7 @@ window.gisappPatrol = (function () {
     order.forEach(function (code) {
       var tr = el("tr", { "data-grid": code });
       var name = el("td", { "class": "pp-name" }, gridName(code));
-      name.addEventListener("click", function () { zoomToGrid(code); });
+      common.activate(name, function () { zoomToGrid(code); });
       tr.appendChild(name);
       tr.appendChild(periodCell(byGrid[code].day));
       tr.appendChild(periodCell(byGrid[code].night));
@@ -648,6 +648,9 @@ window.gisappPatrol = (function () {
     });
     byId("pp-save").addEventListener("submit", save);
     byId("pp-draw").addEventListener("click", function () { setDrawing(!drawing); });
+    document.addEventListener("keydown", function (e) {  // Escape ends clicking waypoints (they stay)
+      if (e.key === "Escape" && drawing) { setDrawing(false); }
+    });
     byId("pp-undo").addEventListener("click", undo);
     byId("pp-clear").addEventListener("click", clear);
     ["pp-follow", "pp-mode", "pp-windows", "pp-sight"].forEach(function (id) { byId(id).addEventListener("change", update); });

@@ -854,7 +854,7 @@ window.gisappSiting = (function () {
     plan.grids.features.forEach(function (feature) {
       var p = feature.properties, tr = el("tr", { "data-grid": p.grid });
       var name = el("td", { "class": "pp-name" }, p.name.indexOf(p.village) >= 0 ? p.name : p.name + " · " + p.village);
-      name.addEventListener("click", function () { fit(L.geoJSON(feature).getBounds(), 17); });
+      common.activate(name, function () { fit(L.geoJSON(feature).getBounds(), 17); });
       tr.appendChild(name);
       var before = p["covered_share_before_" + period], after = p["covered_share_after_" + period];
       tr.appendChild(el("td", { "class": after > before ? "pp-up" : "" }, share(before) + " → " + share(after)));
@@ -1004,6 +1004,9 @@ window.gisappSiting = (function () {
     });
     form.addEventListener("submit", propose);
     byId("sp-draw").addEventListener("click", function () { setDrawing(!drawing); });
+    document.addEventListener("keydown", function (e) {  // Escape ends drawing, as the button does
+      if (e.key === "Escape" && drawing) { setDrawing(false); }
+    });
     byId("sp-draw-undo").addEventListener("click", undoCorner);
     byId("sp-draw-clear").addEventListener("click", clearDrawn);
     byId("sp-save").addEventListener("submit", save);

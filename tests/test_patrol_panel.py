@@ -119,14 +119,15 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     expect(page.locator("#pp-routes li[data-code=XSS1] .pp-name")).to_contain_text(XSS)
     assert page.locator("#pp-panel img").count() == 0
 
-    # the grids with no night patrol or with gaps; a click zooms the map to the grid
+    # the grids with no night patrol or with gaps; a click (or Enter, from the keyboard) zooms the map to the grid
     grid = page.locator("#pp-grids li").first
     expect(grid).to_contain_text("无夜间巡逻 no night patrol")
     code = grid.get_attribute("data-code")
     shape = demo.client.get(f"/api/collections/grids/items/{code}", headers=leader).json["geometry"]
     xs, ys = zip(*points(shape["coordinates"]))
     arm_move(page)
-    grid.click()
+    grid.focus()
+    page.keyboard.press("Enter")
     wait_moved(page)
     assert page.evaluate(f"""([w, s, e, n]) => {{
         const c = {FIND_MAP}.getCenter();
@@ -158,7 +159,7 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
     page.click("#pp-undo")
     expect(page.locator("#pp-save-button")).to_be_disabled()
     page.click("#pp-clear")
-    page.click("#pp-draw")  # drawing off
+    page.keyboard.press("Escape")  # drawing off, from the keyboard
     expect(page.locator("#pp-draw")).not_to_have_class(re.compile(r"\bactive\b"))
 
     # propose: an impossible budget says why; then routes with their numbered stops and figures
