@@ -18,7 +18,7 @@ window.gisappSiting = (function () {
   var EARTH_M = 6371008.8;
   var map, opts, labels, order;
   var areaLayer, siteLayer, drawLayer, proposalLayer, gridLayer, planLayer;
-  var drawing = false, vertices = [], drawn = null, areaSeq = 0;
+  var drawing = false, vertices = [], drawn = null, areaSeq = 0, flaggedCodes = null;
   var proposal = null, valueSeq = 0, chart = null;
   var plan = null, planSeq = 0, listSeq = 0, compared = {}, deleting = null;
 
@@ -164,6 +164,7 @@ window.gisappSiting = (function () {
       var code = byId("sp-village").value;
       return code ? { villages: [code] } : null;
     }
+    if (areaBy() === "flagged") { return flaggedCodes && flaggedCodes.length ? { grids: flaggedCodes } : null; }
     if (!drawn) { return null; }
     var ring = drawn.map(function (p) { return [round(p.lng, 7), round(p.lat, 7)]; });
     ring.push(ring[0]);
@@ -185,6 +186,7 @@ window.gisappSiting = (function () {
     var mine = ++areaSeq;
     areaLayer.clearLayers();
     siteLayer.clearLayers();
+    if (areaBy() === "flagged") { showFlagged(mine); return; }
     if (areaBy() === "village") {
       var code = byId("sp-village").value;
       if (!code) { return; }
@@ -199,6 +201,20 @@ window.gisappSiting = (function () {
       var ring = drawn.map(function (p) { return [p.lng, p.lat]; });
       showSites([[ring]], outline.getBounds(), mine);
     }
+  }
+
+  /* The grids flagged now in the chosen time of day (as the flagged-grids panel lists them): the area. */
+  function showFlagged(mine) {
+    var period = byId("sp-flagged-period").value;
+    flaggedCodes = null;
+    say("sp-draw-message", "载入预警网格… loading the flagged grids…");
+    request("GET", "/api/coverage/grids?flagged=true&period=" + encodeURIComponent(period)).then(function (answer) {
+      if (mine !== areaSeq) { return; }
+      flaggedCodes = answer.grids.map(function (g) { return g.grid_code; });
+      say("sp-draw-message", flaggedCodes.length
+        ? flaggedCodes.length + " 个" + label(labels.shifts, period).split(" ")[0] + "预警网格 flagged grids"
+        : "当前没有预警网格 no grid is flagged now");
+    }).catch(function (err) { if (mine === areaSeq) { fail("sp-draw-message", err); } });
   }
 
   function showSites(polygons, bounds, mine) {
@@ -317,8 +333,9 @@ window.gisappSiting = (function () {
     if (drawing) { setDrawing(false); }
     var body = proposeBody();
     if (!body.area) {
-      say("sp-propose-message", areaBy() === "village" ? "请选择村 Choose a village"
-        : "请先在地图上绘制范围 Draw the area on the map first", "error");
+      say("sp-propose-message", {village: "请选择村 Choose a village",
+                                 flagged: "当前没有预警网格 No grid is flagged now"}[areaBy()] ||
+          "请先在地图上绘制范围 Draw the area on the map first", "error");
       return;
     }
     if (!body.kinds.length) { say("sp-propose-message", "请至少选择一种类型 Choose at least one kind", "error"); return; }
@@ -386,8 +403,9 @@ window.gisappSiting = (function () {
     if (!form || !proposal) { return; }
     var name = form.elements.name;
     if (name.value && name.value !== name.dataset.suggested) { return; }
-    var village = byId("sp-village"), where = areaBy() === "village" && village.selectedOptions.length
-      ? village.selectedOptions[0].textContent : "绘制范围 drawn area";
+    var village = byId("sp-village"), by = areaBy();
+    var where = by === "village" && village.selectedOptions.length ? village.selectedOptions[0].textContent
+      : by === "flagged" ? "预警网格 flagged grids" : "绘制范围 drawn area";
     name.value = name.dataset.suggested = where + " " + proposal.features.length + " 台 cameras";
   }
 
@@ -966,6 +984,7 @@ window.gisappSiting = (function () {
       groups[township].appendChild(el("option", { value: v[0] }, v[1]));
     });
     villages.addEventListener("change", function () { setAreaBy("village"); areaChanged(true); });
+    byId("sp-flagged-period").addEventListener("change", function () { setAreaBy("flagged"); areaChanged(false); });
     form.querySelectorAll("input[name=area_by]").forEach(function (radio) {
       radio.addEventListener("change", function () { areaChanged(areaBy() === "village"); });
     });

@@ -332,6 +332,18 @@ def test_an_area_drawn_on_the_map_with_sites_along_its_roads(browser, siting_liv
         page.click("#sp-propose-button")
     count = len(proposed.value.json()["features"])
     expect(page.locator("#sp-save input[name=name]")).to_have_value(f"{village_name} {count} 台 cameras")
+    # the grids flagged now at night: the area is theirs (as the flagged-grids panel lists them)
+    night = demo.client.get("/api/coverage/grids?flagged=true&period=night", headers=demo.headers("planner")).json
+    codes = [g["grid_code"] for g in night["grids"]]
+    assert codes, "the demo has grids flagged at night"
+    form.locator("input[name=area_by][value=flagged]").check()
+    expect(page.locator("#sp-draw-message")).to_have_text(f"{len(codes)} 个夜间预警网格 flagged grids")
+    expect(page.locator("#sp-result")).to_be_hidden()  # the village's proposal is put away
+    with page.expect_response(lambda r: r.url.endswith("/api/siting/propose") and r.status == 200) as proposed:
+        page.click("#sp-propose-button")
+    assert proposed.value.request.post_data_json["area"] == {"grids": codes}
+    expect(page.locator("#sp-save input[name=name]")).to_have_value(
+        re.compile(r"^预警网格 flagged grids \d+ 台 cameras$"))
     assert dialogs == [] and errors == []
     assert page.locator(".leaflet-popup").count() == 0
     page.close()
