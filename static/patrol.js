@@ -487,8 +487,9 @@ window.gisappPatrol = (function () {
   function chooseProposal(i) {
     var f = proposals[i];
     if (editing) { clear(); }  // no longer changing that route
-    setCandidate({ source: "proposal", geometry: f.geometry, mode: f.properties.mode, team: proposalRequest.team,
-                   sight_width_m: null, time_windows: shiftWindow(proposalRequest.period), code: null },
+    setCandidate({ source: "proposal", index: i, geometry: f.geometry, mode: f.properties.mode,
+                   team: proposalRequest.team, sight_width_m: null, time_windows: shiftWindow(proposalRequest.period),
+                   code: null },
                  "推荐线路 proposed route " + (i + 1) + "（" + label(labels.modes, f.properties.mode) + "）");
     byId("pp-save").elements.name.focus();
   }
@@ -522,7 +523,8 @@ window.gisappPatrol = (function () {
       var card = el("div", { "class": "pp-proposal", "data-index": i, style: "border-left-color:" + colour });
       card.appendChild(el("strong", {}, "推荐线路 " + (i + 1) + " Proposed route " + (i + 1)));
       card.appendChild(el("div", { "class": "pp-figures" }, [label(labels.modes, p.mode), "长度 length " + km(p.length_m),
-        "时长 duration " + minutes(p.duration_min), "价值 value " + p.value, p.stops.length + " 站 stops"].join(" · ")));
+        "时长 duration " + minutes(p.duration_min), "价值 value " + p.value + "（按权重计分 weighted score）",
+        p.stops.length + " 站 stops"].join(" · ")));
       var list = el("ol", { "class": "pp-stops" });
       p.stops.forEach(function (stop, k) { list.appendChild(el("li", {}, stopText(stop, k + 1))); });
       card.appendChild(list);
@@ -588,6 +590,9 @@ window.gisappPatrol = (function () {
       .then(function () {
         say("pp-save-message", "已保存 saved: " + code + "，覆盖已更新 coverage updated", "ok");
         if (saved.source === "drawn") { clear(); } else { setCandidate(null, "已保存 saved: " + code); }
+        var card = saved.source === "proposal" && document.querySelector("#pp-proposals .pp-proposal[data-index='" +
+                                                                           saved.index + "'] .pp-choose");
+        if (card) { card.disabled = true; card.textContent = "已保存为 saved as " + code; }  // not saved twice
         byId("pp-save").elements.code.value = "";
         byId("pp-save").elements.name.value = "";
         refreshLayers();

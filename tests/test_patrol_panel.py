@@ -223,6 +223,8 @@ def test_a_leader_draws_evaluates_proposes_and_saves(browser, own_live):
         with page.expect_response(lambda r: r.url.endswith("/api/collections/routes/items") and r.status == 201):
             page.click("#pp-save-button")
     expect(page.locator("#pp-save-message.dp-ok")).to_contain_text("PNIGHT1")
+    expect(card.locator(".pp-choose")).to_be_disabled()  # a proposal saved is not saved again under another code
+    expect(card.locator(".pp-choose")).to_have_text("已保存为 saved as PNIGHT1")
     page.wait_for_function(HIGHLIGHTED.replace("{test}", "f.properties.code === 'PNIGHT1'"))  # the highlight follows
     expect(page.locator("#pp-routes li[data-code=PNIGHT1]")).to_contain_text("推荐夜巡线路")
 
