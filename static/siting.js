@@ -786,12 +786,37 @@ window.gisappSiting = (function () {
         li.classList.toggle("sp-open-plan", li.getAttribute("data-code") === code);
       });
       showPlan(!keepView);
+      valuePlan();
       if (!keepView) {  // the panel's own list scrolls to the plan, not the page (scrollIntoView moved both)
         var shown = byId("sp-plan"), scroller = shown.closest(".dp-body");
         scroller.scrollTop += shown.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
       }
       say("sp-plan-message", "");
     }).catch(function (err) { if (mine === planSeq) { byId("sp-plan").hidden = false; fail("sp-plan-message", err); } });
+  }
+
+  /* What each of a saved plan's cameras adds, valued as its proposal was (the plan's request: its area and
+     weights) with the cameras as they now stand (moved, turned): beside each camera, and in all. Planners only:
+     valuing is their API. */
+  function valuePlan() {
+    var data = plan.plan, asked = data.request || {}, code = plan.code, box = byId("sp-plan-value");
+    box.textContent = "";
+    box.className = "pp-muted";
+    if (!opts.plans || !asked.area || !data.cameras.length) { return; }
+    var features = data.cameras.map(function (c) {
+      return { type: "Feature", geometry: { type: "Point", coordinates: [c.lon, c.lat] },
+               properties: { kind: c.kind, azimuth: c.azimuth, fov_deg: c.fov_deg, range_m: c.range_m, cost: c.cost } };
+    });
+    request("POST", "/api/siting/value", { area: asked.area, weights: asked.weights || {}, features: features })
+      .then(function (answer) {
+        if (!plan || plan.code !== code) { return; }
+        answer.features.forEach(function (v, i) {
+          var item = byId("sp-plan-cameras").querySelector("li[data-code='" + data.cameras[i].code + "']");
+          if (item) { item.appendChild(el("div", { "class": "pp-figures sp-plan-adds" }, "增加 adds " + round(v.value, 2))); }
+        });
+        var sum = answer.marginal.reduce(function (a, b) { return a + b; }, 0);
+        box.textContent = "按推荐时的需求计，共增加 adds in all " + round(sum, 2) + "（按权重计分 weighted score）";
+      }).catch(function (err) { fail("sp-plan-value", err); });
   }
 
   function bandOf(row) {

@@ -203,6 +203,11 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
     closed = sum(g["properties"]["gap_m2_before_night"] - g["properties"]["gap_m2_after_night"] for g in grids)
     expect(page.locator("#sp-plan-figures")).to_contain_text(f"{round(closed):,} m²夜间盲区减少 gap closed")
     expect(page.locator(".leaflet-marker-pane .sp-plan-camera")).to_have_count(len(features))
+    # what each saved camera adds, valued as the proposal was (its area and weights), the cameras as they stand
+    expect(page.locator("#sp-plan-cameras li .sp-plan-adds")).to_have_count(len(features))
+    in_all = str(round(sum(final["marginal"]), 2))
+    in_all = in_all.rstrip("0").rstrip(".") if "." in in_all else in_all
+    expect(page.locator("#sp-plan-value")).to_have_text(f"按推荐时的需求计，共增加 adds in all {in_all}（按权重计分 weighted score）")
     expect(page.locator(".leaflet-marker-pane .sp-camera:not(.sp-plan-camera)")).to_have_count(0)
     night = grids[0]["properties"]
     expect(page.locator("#sp-plan-grids tr").first).to_contain_text(
