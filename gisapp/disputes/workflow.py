@@ -23,8 +23,8 @@ LEVELS = list(domain.DISPUTE_LEVELS)      # lowest first
 # What each role may do: the center everything; a grid worker, in its own grids, the steps on the ground.
 GRID_WORKER_STEPS = {"handling", "feedback"}
 MAX_REMARK = 2000
-# The steps that must say what was done: the result reported back, the conclusion of closing, why a dispute goes
-# back to handling, and a note of progress.
+# The moves that must say what was done: the result reported back, the conclusion of closing (sending back and
+# notes need their remark too: send_back, note).
 REMARK_NEEDED = {"feedback": "the result of the handling", "closed": "the conclusion"}
 # A return visit at or below this satisfaction (不满意 dissatisfied) lets the center reopen a closed dispute.
 REOPEN_AT_MOST = 2
@@ -156,7 +156,8 @@ def allowed_changes(conn, actor, code: str) -> dict | None:
     """What ``actor`` may do to dispute ``code`` now, by the rules the changes below enforce (None when
     there is no such dispute): ``status`` the next statuses it may move it to, ``escalate`` the levels it
     may raise it to, ``grade`` the grades it may give it (not the one it has), ``revisit`` whether it may
-    record the return visit. The page offers these and nothing else; the changes still check everything."""
+    record the return visit, ``return`` send it back to handling, ``assign`` reassign it, ``note`` write down
+    progress. The page offers these and nothing else; the changes still check everything."""
     dispute = conn.execute(text("SELECT status, level, grade, grid_id, revisited_at, satisfaction FROM dispute "
                                 "WHERE code = :code"),
                            {"code": code}).mappings().first()

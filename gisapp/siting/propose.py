@@ -98,8 +98,7 @@ def build_demand(conn, settings: dict, area_wkt: str, given_weights: dict) -> di
     return weights
 
 
-def _shortfall(inst: Instance, request: Request, budget: Budget, chosen: list[int],
-               must: np.ndarray | None) -> dict | None:
+def _shortfall(inst: Instance, budget: Budget, chosen: list[int], must: np.ndarray | None) -> dict | None:
     """Why the proposal has fewer cameras than the count asked for (or none), as {reason, cheapest}: every key
     place already covered (LSCP), the budget spent down to less than the cheapest option left, or nothing left
     that adds coverage (domain.SITING_SHORTFALLS); None when nothing is short."""
@@ -158,7 +157,7 @@ def propose(conn, settings: dict, request: Request) -> dict:
                                 "azimuth": rows[j].azimuth, "fov_deg": rows[j].fov, "range_m": rows[j].range_m,
                                 "cost": rows[j].cost, "value": round(gain, 3), "view": json.loads(rows[j].view)}}
                 for n, (j, gain) in enumerate(zip(order, gains))]
-    answer["shortfall"] = _shortfall(inst, request, budget, chosen, must if request.problem == "lscp" else None)
+    answer["shortfall"] = _shortfall(inst, budget, chosen, must if request.problem == "lscp" else None)
     covered_after = facts["locked"].copy()
     if order:
         covered_after |= np.asarray(inst.cover[order].sum(axis=0)).ravel() > 0
