@@ -19,7 +19,7 @@ window.gisappSiting = (function () {
   var map, opts, labels, order;
   var areaLayer, siteLayer, drawLayer, proposalLayer, gridLayer, planLayer;
   var drawing = false, vertices = [], drawn = null, areaSeq = 0, flaggedCodes = null;
-  var proposal = null, valueSeq = 0, chart = null;
+  var proposal = null, valueSeq = 0, chart = null, planChart = null;
   var plan = null, planSeq = 0, listSeq = 0, compared = {}, deleting = null;
 
   // -- small helpers -------------------------------------------------------------------------------
@@ -487,16 +487,22 @@ window.gisappSiting = (function () {
   }
 
   function showChart() {
-    var canvas = byId("sp-marginal-chart"), values = proposal.marginal;
+    var values = proposal.marginal;
     var datasets = [{ label: proposal.edited ? "调整后 as changed" : "推荐 as proposed", data: values,
                       backgroundColor: "#12355b" }];
     if (proposal.edited) {
       datasets.push({ label: "推荐时 as proposed", data: proposal.proposedMarginal, backgroundColor: "#b0b8c4" });
     }
-    if (chart) { chart.destroy(); }
-    chart = new Chart(canvas, {
+    chart = marginalChart(byId("sp-marginal-chart"), chart, datasets);
+  }
+
+  /* The marginal value curve (what the 1st, 2nd … camera adds) drawn on ``canvas`` in place of ``old``; the
+     first of ``datasets`` gives the cameras. Returns the chart. */
+  function marginalChart(canvas, old, datasets) {
+    if (old) { old.destroy(); }
+    return new Chart(canvas, {
       type: "bar",
-      data: { labels: values.map(function (v, i) { return String(i + 1); }), datasets: datasets },
+      data: { labels: datasets[0].data.map(function (v, i) { return String(i + 1); }), datasets: datasets },
       options: { animation: false, maintainAspectRatio: false,
                  plugins: { legend: { display: datasets.length > 1, labels: { boxWidth: 10, font: { size: 10 } } } },
                  scales: { x: { title: { display: true, text: "第几台 camera", font: { size: 10 } } },
@@ -802,6 +808,7 @@ window.gisappSiting = (function () {
     var data = plan.plan, asked = data.request || {}, code = plan.code, box = byId("sp-plan-value");
     box.textContent = "";
     box.className = "pp-muted";
+    byId("sp-plan-chart").parentNode.hidden = true;
     if (!opts.plans || !asked.area || !data.cameras.length) { return; }
     var features = data.cameras.map(function (c) {
       return { type: "Feature", geometry: { type: "Point", coordinates: [c.lon, c.lat] },
@@ -816,6 +823,9 @@ window.gisappSiting = (function () {
         });
         var sum = answer.marginal.reduce(function (a, b) { return a + b; }, 0);
         box.textContent = "按推荐时的需求计，共增加 adds in all " + round(sum, 2) + "（按权重计分 weighted score）";
+        byId("sp-plan-chart").parentNode.hidden = false;
+        planChart = marginalChart(byId("sp-plan-chart"), planChart, [{ label: "方案 plan", data: answer.marginal,
+                                                                        backgroundColor: "#12355b" }]);
       }).catch(function (err) { fail("sp-plan-value", err); });
   }
 

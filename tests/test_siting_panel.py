@@ -208,6 +208,9 @@ def test_a_planner_proposes_turns_saves_and_sees_the_what_if(browser, siting_liv
     in_all = str(round(sum(final["marginal"]), 2))
     in_all = in_all.rstrip("0").rstrip(".") if "." in in_all else in_all
     expect(page.locator("#sp-plan-value")).to_have_text(f"按推荐时的需求计，共增加 adds in all {in_all}（按权重计分 weighted score）")
+    expect(page.locator("#sp-plan-chart")).to_be_visible()  # the plan's marginal curve, a bar a camera
+    assert page.evaluate("() => Chart.getChart(document.getElementById('sp-plan-chart')).data.datasets[0].data") \
+        == pytest.approx(final["marginal"])
     expect(page.locator(".leaflet-marker-pane .sp-camera:not(.sp-plan-camera)")).to_have_count(0)
     night = grids[0]["properties"]
     expect(page.locator("#sp-plan-grids tr").first).to_contain_text(
