@@ -17,8 +17,8 @@ from gisapp.tables import table_bytes
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "geojson": "application/geo+json"}
-HEADERS = {"code": "编号 Code", "name": "名称 Name", "site": "候选点位 Candidate site", "lon": "经度 WGS84 lon", "lat": "纬度 WGS84 lat",
-           "lon_cgcs": "经度 CGCS2000 lon", "lat_cgcs": "纬度 CGCS2000 lat", "kind": "类型 Kind",
+HEADERS = {"code": "编号 Code", "name": "名称 Name", "site": "候选点位 Candidate site", "lon": "经度 WGS84 lon",
+           "lat": "纬度 WGS84 lat", "lon_cgcs": "经度 CGCS2000 lon", "lat_cgcs": "纬度 CGCS2000 lat", "kind": "类型 Kind",
            "azimuth": "朝向 Azimuth (°)", "fov_deg": "视场角 Field of view (°)", "purpose": "用途 Purpose",
            "range_m": "距离 Range (m)", "cost": "造价 Cost (yuan)", "status": "状态 Status", "grid": "网格 Grid",
            "grid_code": "网格编码 Grid code", "village": "村 Village", "device_id": "设备编码 GB/T 28181 device ID"}
@@ -30,7 +30,8 @@ def _rows(plan: dict, cameras: list[dict]) -> list[dict]:
     rows = []
     for c in cameras:
         lon_c, lat_c = TO_CGCS2000.transform(c["lon"], c["lat"])
-        rows.append({"code": c["code"], "name": c["name"], "site": c["site"] or "", "lon": round(c["lon"], 7), "lat": round(c["lat"], 7),
+        rows.append({"code": c["code"], "name": c["name"], "site": c["site"] or "",
+                     "lon": round(c["lon"], 7), "lat": round(c["lat"], 7),
                      "lon_cgcs": round(lon_c, 7), "lat_cgcs": round(lat_c, 7),
                      "kind": domain.CAMERA_KINDS.get(c["kind"], c["kind"]), "azimuth": c["azimuth"],
                      "fov_deg": c["fov_deg"], "purpose": domain.DORI_PURPOSES.get(purpose, "") if purpose else "",

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-
 from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
