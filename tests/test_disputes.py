@@ -114,9 +114,19 @@ def test_a_new_code_carries_the_local_date(client, headers, fixed_clock):
 def test_the_loop_goes_back_is_reassigned_and_takes_notes(client, headers):
     code = intake(client, "gw_a", headers).json["code"]
     _drive(client, headers, code, "handling")
+
+    def state():
+        d = client.get(f"/api/disputes/{code}", headers=headers["center"]).json
+        return d["version"], d["status"], d["assignee"], len(d["history"])
+    before = state()
     # the result must be said when reported back, the conclusion when closed
     refused = step(client, "gw_a", headers, code, status="feedback")
     assert (refused.status_code, refused.json["field"]) == (400, "remark")
+    # refusals write nothing: a note, a reassignment, a sending back that are not allowed or not said
+    assert step(client, "gw_b", headers, code, "note", remark="x").status_code == 403
+    assert step(client, "center", headers, code, "assign").status_code == 400
+    assert step(client, "center", headers, code, "return", remark="x").status_code == 409  # not reported back yet
+    assert state() == before
     # progress noted on the way, by the grid's own worker; not by another grid's, nor without a text
     assert step(client, "gw_a", headers, code, "note", remark="已约双方调解").status_code == 200
     assert step(client, "gw_b", headers, code, "note", remark="x").status_code == 403
